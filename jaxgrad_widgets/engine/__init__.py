@@ -1,0 +1,81 @@
+"""The pure-JAX engine: objectives, optimizers, trajectories and landscapes.
+
+Nothing here imports widget code, so the engine can be scripted, tested and
+benchmarked on its own.
+
+Example:
+    >>> from jaxgrad_widgets.engine import Objective, trajectories
+    >>> from jaxgrad_widgets.functions import goldfield
+    >>> run = trajectories(Objective(goldfield), "sgd", [[0.1, 0.1]], 300, {"learning_rate": 0.05})
+    >>> run.summary(0)
+    'converged at step 98'
+"""
+
+from .advice import stable_learning_rate
+from .derivatives import check_order, derivatives_on, nth_derivative
+from .descent import (
+    DEFAULT_LIMITS,
+    DEFAULT_TOLERANCE,
+    FINALS_CHECK_EVERY,
+    Descent,
+    Finals,
+    Limits,
+    Trajectories,
+    descent_for,
+    final_points,
+    trajectories,
+)
+from .errors import DescentConfigError, JaxGradError, ObjectiveError, OptimizerError
+from .landscape import (
+    CriticalPoint,
+    Grid,
+    check_bounds,
+    classify_point,
+    contour_paths,
+    curve_values,
+    default_bounds,
+    default_levels,
+    find_minima,
+    grid_values,
+    suggest_bounds,
+)
+from .objective import NotJittableWarning, Objective
+from .optimizers import OPTIMIZERS, Hyperparameter, OptimizerSpec, resolve_optimizer
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "DEFAULT_TOLERANCE",
+    "FINALS_CHECK_EVERY",
+    "OPTIMIZERS",
+    "CriticalPoint",
+    "Descent",
+    "DescentConfigError",
+    "Finals",
+    "Grid",
+    "Hyperparameter",
+    "JaxGradError",
+    "Limits",
+    "NotJittableWarning",
+    "Objective",
+    "ObjectiveError",
+    "OptimizerError",
+    "OptimizerSpec",
+    "Trajectories",
+    "check_bounds",
+    "check_order",
+    "classify_point",
+    "contour_paths",
+    "curve_values",
+    "default_bounds",
+    "default_levels",
+    "derivatives_on",
+    "descent_for",
+    "final_points",
+    "find_minima",
+    "grid_values",
+    "nth_derivative",
+    "resolve_optimizer",
+    "stable_learning_rate",
+    "suggest_bounds",
+    "trajectories",
+]

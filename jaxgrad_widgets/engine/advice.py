@@ -1,0 +1,51 @@
+"""Advice for a descent that went wrong: a learning rate that would not diverge.
+
+Example:
+    >>> from jaxgrad_widgets.engine import Objective
+    >>> from jaxgrad_widgets.engine.advice import stable_learning_rate
+    >>> from jaxgrad_widgets.functions import goldfield
+    >>> stable_learning_rate(Objective(goldfield), "sgd", [[0.1, 0.1]], 100, {"learning_rate": 1.0})
+    0.125
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import optax
+
+from .descent import descent_for
+
+
+def stable_learning_rate(
+    objective: Any,
+    optimizer: str | optax.GradientTransformation,
+    starts: Any,
+    steps: int,
+    hyper: Mapping[str, float],
+    *,
+    mask: Sequence[float] | None = None,
+    tries: int = 12,
+) -> float | None:
+    """The largest of lr/2, lr/4, ... with which no start diverges, or None.
+
+    Reuses the compiled descent (the learning rate is a traced value), so each try
+    costs one call, not a compilation. None when the optimizer has no learning rate
+    to tune or no try within ``tries`` halvings helps.
+    """
+    descent = descent_for(objective, optimizer)
+    names = {h.name for h in descent.spec.hyperparameters}
+    if "learning_rate" not in names:
+        return None
+    low = descent.spec.hyperparameter("learning_rate").low
+    values = dict(hyper)
+    rate = float(values.get("learning_rate", descent.spec.defaults()["learning_rate"]))
+    for _ in range(tries):
+        rate /= 2
+        if rate < low:
+            return None
+        values["learning_rate"] = rate
+        if (descent.run(starts, steps, values, mask=mask).diverged_at < 0).all():
+            return rate
+    return None

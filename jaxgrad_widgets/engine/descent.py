@@ -1,0 +1,561 @@
+"""Gradient-descent trajectories: one compiled call for every start.
+
+``trajectories`` runs ``jit(vmap(loop))`` over ``k`` starts and ``n`` steps and records,
+at every step, the parameters, the loss and the gradient. Hyperparameters, the
+tolerance, the step count and the axis lock are traced values, so moving a slider
+never recompiles; the record buffers and the number of starts are bucketed to
+powers of two, so changing the steps or adding a start rarely does.
+
+Divergence does not raise: the first step whose loss or parameters are not finite is
+reported, and every finite step before it is kept.
+
+Example:
+    >>> from jaxgrad_widgets.engine import Objective, trajectories
+    >>> obj = Objective(lambda x: 3 * x**2 + 4 * x - 3)
+    >>> run = trajectories(obj, "sgd", starts=[[3.0]], steps=200, hyper={"learning_rate": 0.01})
+    >>> run.params.shape, round(float(run.params[0, -1, 0]), 3)
+    ((1, 201, 1), -0.667)
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from .errors import DescentConfigError
+from .objective import Objective
+from .optimizers import OptimizerSpec, resolve_optimizer
+
+#: Default tolerance on the gradient norm that counts as converged.
+DEFAULT_TOLERANCE = 1e-4
+
+#: In finals-only mode, divergence and convergence are checked every this many steps
+#: (and at every one of the last few), which keeps many-start runs at the speed of a
+#: plain loop. Path mode checks every step.
+FINALS_CHECK_EVERY = 8
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Upper bounds on one computation, so no input can ask for unbounded work.
+
+    Example:
+        >>> Limits().max_steps
+        100000
+    """
+
+    max_steps: int = 100_000
+    max_starts: int = 4096
+    #: starts x (steps + 1) recorded points in path mode (memory: 5 floats each).
+    max_points: int = 20_000_000
+    #: starts in finals-only mode (a 512 x 512 grid).
+    max_final_starts: int = 262_144
+
+
+DEFAULT_LIMITS = Limits()
+
+
+def _bucket(n: int, minimum: int) -> int:
+    """The smallest power of two >= n (and >= minimum)."""
+    return max(minimum, 1 << max(int(n) - 1, 0).bit_length())
+
+
+@dataclass(frozen=True)
+class Trajectories:
+    """Every recorded step of a descent from ``k`` starts.
+
+    Attributes:
+        params: ``(k, steps + 1, d)`` parameters before each step (index 0 is the start).
+        loss: ``(k, steps + 1)`` the objective at those parameters.
+        grad: ``(k, steps + 1, d)`` its gradient there.
+        diverged_at: ``(k,)`` first step whose loss or parameters are not finite, or -1.
+        converged_at: ``(k,)`` first step whose gradient norm is below the tolerance, or -1.
+
+    Example:
+        >>> from jaxgrad_widgets.engine import Objective, trajectories
+        >>> square = Objective(lambda x: x**2)
+        >>> run = trajectories(square, "sgd", [[1.0]], 50, {"learning_rate": 0.1})
+        >>> run.summary(0)
+        'converged at step 45'
+    """
+
+    params: np.ndarray
+    loss: np.ndarray
+    grad: np.ndarray
+    diverged_at: np.ndarray
+    converged_at: np.ndarray
+    tolerance: float
+
+    @property
+    def steps(self) -> int:
+        return self.params.shape[1] - 1
+
+    @property
+    def n_starts(self) -> int:
+        return self.params.shape[0]
+
+    def valid_length(self, start: int) -> int:
+        """How many leading records of ``start`` are finite (all of them unless diverged)."""
+        diverged = int(self.diverged_at[start])
+        return self.steps + 1 if diverged < 0 else diverged
+
+    def final_index(self, start: int) -> int:
+        """Index of the last finite record of ``start`` (the start itself at worst: 0)."""
+        return max(self.valid_length(start) - 1, 0)
+
+    def gradient_norm(self) -> np.ndarray:
+        """``(k, steps + 1)`` Euclidean norm of the gradient at each record."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            return np.linalg.norm(self.grad.astype(np.float64), axis=-1)
+
+    def summary(self, start: int) -> str:
+        """One phrase: 'converged at step k', 'diverged at step k' or 'still moving ...'."""
+        if self.diverged_at[start] >= 0:
+            return f"diverged at step {int(self.diverged_at[start])}"
+        if self.converged_at[start] >= 0:
+            return f"converged at step {int(self.converged_at[start])}"
+        return f"still moving after {self.steps} steps"
+
+
+@dataclass(frozen=True)
+class Finals:
+    """Only the last point of each start (finals-only mode, for many starts).
+
+    ``diverged_at`` and ``converged_at`` are the first *checked* step where that holds:
+    steps are checked every ``FINALS_CHECK_EVERY`` and at the last ones, so they can lie
+    up to 7 steps after the exact step :class:`Trajectories` reports; ``params`` of a
+    diverged start is its last finite checked point.
+
+    Example:
+        >>> from jaxgrad_widgets.engine import Objective, final_points
+        >>> out = final_points(Objective(lambda x: x**2), "sgd", [[1.0], [-2.0]], 100,
+        ...                    {"learning_rate": 0.1})
+        >>> out.params.shape, bool(abs(out.params).max() < 1e-3)
+        ((2, 1), True)
+    """
+
+    params: np.ndarray
+    loss: np.ndarray
+    diverged_at: np.ndarray
+    converged_at: np.ndarray
+    steps: int
+
+
+class Descent:
+    """Compiled descent of one objective with one optimizer.
+
+    Use :func:`trajectories` and :func:`final_points`, which keep one ``Descent``
+    per (objective, optimizer) alive while the objective is.
+
+    Example:
+        >>> from jaxgrad_widgets.engine import Objective
+        >>> d = Descent(Objective(lambda x, y: x**2 + y**2), "adam")
+        >>> d.run([[1.0, 1.0]], 10, {"learning_rate": 0.1}).params.shape
+        (1, 11, 2)
+    """
+
+    def __init__(
+        self,
+        objective: Objective,
+        optimizer: str | optax.GradientTransformation | OptimizerSpec,
+        limits: Limits = DEFAULT_LIMITS,
+    ) -> None:
+        self.objective = objective
+        self.spec = resolve_optimizer(optimizer)
+        self.limits = limits
+        #: How many times a kernel was traced (each trace is one compilation).
+        self.trace_count = 0
+        self._all_free = np.ones(objective.dim, np.float32)
+        if objective.jittable:
+            self._paths = jax.jit(self._paths_kernel, static_argnums=(2,))
+            self._finals = jax.jit(self._finals_kernel)
+        else:
+            self._paths = self._paths_eager
+            self._finals = None
+
+    # ------------------------------------------------------------------ kernels
+    # Every traced input travels in one float32 "controls" vector, so a call costs one
+    # transfer besides the starts: [steps, tol, mask (d values), hyperparameters...].
+    def _controls(self, steps: int, tol: float, mask: np.ndarray, hyper: Mapping[str, float]):
+        dim = self.objective.dim
+        controls = np.empty(2 + dim + len(self.spec.hyperparameters), np.float32)
+        controls[0], controls[1] = steps, tol
+        controls[2 : 2 + dim] = mask
+        for i, h in enumerate(self.spec.hyperparameters):
+            controls[2 + dim + i] = hyper[h.name]
+        return controls
+
+    def _unpack_controls(self, controls):
+        dim = self.objective.dim
+        names = [h.name for h in self.spec.hyperparameters]
+        hyper = {name: controls[2 + dim + i] for i, name in enumerate(names)}
+        return controls[0].astype(jnp.int32), controls[1], controls[2 : 2 + dim], hyper
+
+    def _transformation(self, hyper: Mapping[str, jax.Array]) -> optax.GradientTransformation:
+        if not self.spec.injectable:
+            return self.spec.transformation
+        return optax.inject_hyperparams(self.spec.factory)(**hyper)
+
+    def _stepper(self, hyper, mask, batched: bool):
+        """(init, step) where step(params, state) -> (loss, grad, new params, new state).
+
+        Batched, the loop runs outside and the step is vmapped over starts: records
+        are then written as one contiguous (starts, 2d + 1) slab per step, which is
+        several times faster on CPU than a vmap around the whole loop.
+        """
+        tx = self._transformation(hyper)
+        value_and_grad = jax.value_and_grad(self.objective.scalar_function)
+        init, update = tx.init, tx.update
+        if batched:
+            value_and_grad, init, update = (
+                jax.vmap(value_and_grad),
+                jax.vmap(init),
+                jax.vmap(update),
+            )
+
+        def step(params, state):
+            loss, grad = value_and_grad(params)
+            updates, state = update(grad, state, params)
+            return loss, grad, params + updates * mask, state
+
+        return init, step
+
+    @staticmethod
+    def _watch(i, params, loss, grad, tol, diverged, converged):
+        """Update the first-divergence and first-convergence step of each start."""
+        finite = jnp.isfinite(loss) & jnp.isfinite(params).all(axis=-1)
+        diverged = jnp.where((diverged < 0) & ~finite, i, diverged)
+        small = (jnp.linalg.norm(grad, axis=-1) < tol) & (diverged < 0)
+        converged = jnp.where((converged < 0) & small, i, converged)
+        return finite, diverged, converged
+
+    def _paths_kernel(self, starts, controls, buffer_len):
+        self.trace_count += 1
+        n_steps, tol, mask, hyper = self._unpack_controls(controls)
+        init, step = self._stepper(hyper, mask, batched=True)
+        k, dim = starts.shape
+
+        def body(i, carry):
+            params, state, record, diverged, converged = carry
+            loss, grad, new_params, state = step(params, state)
+            _, diverged, converged = self._watch(i, params, loss, grad, tol, diverged, converged)
+            row = jnp.concatenate([params, loss[:, None], grad], axis=1)
+            return new_params, state, record.at[i].set(row), diverged, converged
+
+        never = jnp.full((k,), -1, jnp.int32)
+        record = jnp.zeros((buffer_len, k, 2 * dim + 1), jnp.float32)
+        carry = (starts, init(starts), record, never, never)
+        # A traced trip count: the loop runs exactly steps + 1 times whatever the buffer.
+        _, _, record, diverged, converged = jax.lax.fori_loop(0, n_steps + 1, body, carry)
+        return record, jnp.stack([diverged, converged])
+
+    def _finals_kernel(self, starts, controls):
+        self.trace_count += 1
+        n_steps, tol, mask, hyper = self._unpack_controls(controls)
+        init, step = self._stepper(hyper, mask, batched=True)
+        k = starts.shape[0]
+
+        def check(i, params, loss, grad, carry):
+            last_params, last_loss, diverged, converged = carry
+            finite, diverged, converged = self._watch(
+                i, params, loss, grad, tol, diverged, converged
+            )
+            # Keep the last finite point checked, not the overflowed one.
+            keep = finite & (diverged < 0)
+            last_params = jnp.where(keep[:, None], params, last_params)
+            last_loss = jnp.where(keep, loss, last_loss)
+            return last_params, last_loss, diverged, converged
+
+        def chunk(c, carry):
+            params, state, watched = carry
+            # FINALS_CHECK_EVERY plain steps, checked once at the end of the chunk:
+            # per-step checks over many starts cost several times the step itself.
+            for _ in range(FINALS_CHECK_EVERY - 1):
+                _, _, params, state = step(params, state)
+            loss, grad, new_params, state = step(params, state)
+            i = (c + 1) * FINALS_CHECK_EVERY - 1
+            return new_params, state, check(i, params, loss, grad, watched)
+
+        def single(i, carry):
+            params, state, watched = carry
+            loss, grad, new_params, state = step(params, state)
+            return new_params, state, check(i, params, loss, grad, watched)
+
+        never = jnp.full((k,), -1, jnp.int32)
+        watched = (starts, jnp.full((k,), jnp.nan), never, never)
+        carry = (starts, init(starts), watched)
+        chunks = (n_steps + 1) // FINALS_CHECK_EVERY
+        carry = jax.lax.fori_loop(0, chunks, chunk, carry)
+        # The remaining steps one by one, so the last record is always checked.
+        _, _, watched = jax.lax.fori_loop(chunks * FINALS_CHECK_EVERY, n_steps + 1, single, carry)
+        return watched
+
+    def _paths_eager(self, starts, controls, buffer_len):
+        """The same records, step by step in Python, for functions jit cannot trace."""
+        n_steps, tol, mask, hyper = self._unpack_controls(jnp.asarray(controls))
+        init, step = self._stepper(hyper, mask, batched=False)
+        k, dim = starts.shape
+        record = np.zeros((buffer_len, k, 2 * dim + 1), np.float32)
+        diverged = np.full(k, -1, np.int32)
+        converged = np.full(k, -1, np.int32)
+        for j, start in enumerate(jnp.asarray(starts)):
+            params, state = start, init(start)
+            for i in range(int(n_steps) + 1):
+                loss, grad, new_params, state = step(params, state)
+                _, div, conv = self._watch(
+                    i, params[None], loss[None], grad[None], tol, diverged[j], converged[j]
+                )
+                diverged[j], converged[j] = int(div[0]), int(conv[0])
+                record[i, j] = np.concatenate([params, [loss], grad])
+                params = new_params
+        return record, np.stack([diverged, converged])
+
+    # ------------------------------------------------------------------ checks
+    def _check_steps(self, steps: Any) -> int:
+        if isinstance(steps, bool) or not isinstance(steps, int | np.integer):
+            if isinstance(steps, float) and steps.is_integer():
+                steps = int(steps)
+            else:
+                raise DescentConfigError(f"steps must be a whole number, not {steps!r}")
+        if steps < 1:
+            raise DescentConfigError(f"steps={steps}: take at least 1 step")
+        if steps > self.limits.max_steps:
+            raise DescentConfigError(
+                f"steps={steps} is more than the maximum of {self.limits.max_steps}"
+            )
+        return int(steps)
+
+    def _check_starts(self, starts: Any, max_starts: int) -> np.ndarray:
+        try:
+            array = np.asarray(starts, dtype=np.float32)
+        except (TypeError, ValueError):
+            raise DescentConfigError(f"starts must be numbers, not {starts!r}") from None
+        dim = self.objective.dim
+        if array.ndim == 1 and dim == 1:
+            array = array[:, None]
+        if array.ndim == 1 and array.shape[0] == dim:
+            array = array[None, :]
+        if array.ndim != 2 or array.shape[1] != dim:
+            raise DescentConfigError(
+                f"starts must have shape (number of starts, {dim}) for "
+                f"{self.objective.name} ({', '.join(self.objective.names)}), got {array.shape}"
+            )
+        if array.shape[0] < 1:
+            raise DescentConfigError("give at least one start")
+        if array.shape[0] > max_starts:
+            raise DescentConfigError(
+                f"{array.shape[0]} starts is more than the maximum of {max_starts}"
+            )
+        if not np.isfinite(array).all():
+            raise DescentConfigError("every start must be a finite number (no NaN or infinity)")
+        return array
+
+    def _check_mask(self, mask: Any) -> np.ndarray:
+        if mask is None:
+            return self._all_free
+        array = np.asarray(mask, dtype=np.float32).reshape(-1)
+        if array.shape != (self.objective.dim,):
+            raise DescentConfigError(
+                f"mask must have one entry per parameter ({self.objective.dim}), got {array.shape}"
+            )
+        return array
+
+    def _check_tolerance(self, tol: Any) -> float:
+        tol = float(tol)
+        if not np.isfinite(tol) or tol < 0:
+            raise DescentConfigError(f"tol must be a finite number >= 0, not {tol!r}")
+        return tol
+
+    def _prepare(self, starts, steps, hyper, mask, tol, max_starts):
+        starts = self._check_starts(starts, max_starts)
+        steps = self._check_steps(steps)
+        values = self.spec.check_hyperparameters(hyper)
+        k = starts.shape[0]
+        # Pad the starts to a power of two (repeating the first) so adding one rarely recompiles.
+        missing = _bucket(k, 1) - k
+        padded = (
+            np.concatenate([starts, np.repeat(starts[:1], missing, axis=0)]) if missing else starts
+        )
+        tol = self._check_tolerance(tol)
+        controls = self._controls(steps, tol, self._check_mask(mask), values)
+        return k, steps, padded, controls, tol
+
+    # ------------------------------------------------------------------ public
+    def run(
+        self,
+        starts: Any,
+        steps: int,
+        hyper: Mapping[str, float] | None = None,
+        *,
+        tol: float = DEFAULT_TOLERANCE,
+        mask: Sequence[float] | None = None,
+    ) -> Trajectories:
+        """Every step from every start; see :func:`trajectories`."""
+        k, steps, padded, controls, tol = self._prepare(
+            starts, steps, hyper, mask, tol, self.limits.max_starts
+        )
+        if k * (steps + 1) > self.limits.max_points:
+            raise DescentConfigError(
+                f"{k} starts x {steps} steps records {k * (steps + 1):,} points, more than the "
+                f"maximum of {self.limits.max_points:,}; use fewer starts or steps, or "
+                "final_points() for many starts"
+            )
+        record, events = self._paths(padded, controls, _bucket(steps + 1, 64))
+        # (buffer, starts, 2d + 1) -> views (starts, steps + 1, ...) without copying.
+        view = np.asarray(record)[: steps + 1, :k].transpose(1, 0, 2)
+        events = np.asarray(events)[:, :k]
+        dim = self.objective.dim
+        return Trajectories(
+            params=view[..., :dim],
+            loss=view[..., dim],
+            grad=view[..., dim + 1 :],
+            diverged_at=events[0],
+            converged_at=events[1],
+            tolerance=tol,
+        )
+
+    def finals(
+        self,
+        starts: Any,
+        steps: int,
+        hyper: Mapping[str, float] | None = None,
+        *,
+        tol: float = DEFAULT_TOLERANCE,
+        mask: Sequence[float] | None = None,
+    ) -> Finals:
+        """Only the final point of every start; see :func:`final_points`."""
+        k, steps, padded, controls, _ = self._prepare(
+            starts, steps, hyper, mask, tol, self.limits.max_final_starts
+        )
+        if self._finals is None:
+            run = self.run(padded[:k], steps, hyper, tol=tol, mask=mask)
+            last = [run.final_index(j) for j in range(k)]
+            rows = np.arange(k)
+            return Finals(
+                run.params[rows, last],
+                run.loss[rows, last],
+                run.diverged_at,
+                run.converged_at,
+                steps,
+            )
+        params, loss, diverged, converged = (np.asarray(a) for a in self._finals(padded, controls))
+        return Finals(params[:k], loss[:k], diverged[:k], converged[:k], steps)
+
+
+class _DescentCache:
+    """One Descent per (objective, optimizer), kept while the objective lives.
+
+    Bounded: at most ``per_objective`` optimizers per objective (least recently used
+    dropped), so a long session's compile caches cannot grow without limit.
+    """
+
+    def __init__(self, per_objective: int = 16) -> None:
+        self._store: weakref.WeakKeyDictionary[Objective, OrderedDict[Any, Descent]] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._per_objective = per_objective
+        self._lock = threading.Lock()
+
+    def get(self, objective: Objective, optimizer: Any, limits: Limits) -> Descent:
+        spec = resolve_optimizer(optimizer)
+        key = (spec.name, id(spec.transformation), limits)
+        with self._lock:
+            entries = self._store.setdefault(objective, OrderedDict())
+            descent = entries.get(key)
+            if descent is None or descent.spec.transformation is not spec.transformation:
+                descent = Descent(objective, spec, limits)
+                entries[key] = descent
+            entries.move_to_end(key)
+            while len(entries) > self._per_objective:
+                entries.popitem(last=False)
+            return descent
+
+
+_CACHE = _DescentCache()
+
+
+def descent_for(
+    objective: Objective,
+    optimizer: str | optax.GradientTransformation,
+    limits: Limits = DEFAULT_LIMITS,
+) -> Descent:
+    """The cached compiled :class:`Descent` for an objective and optimizer.
+
+    Example:
+        >>> from jaxgrad_widgets.engine import Objective
+        >>> obj = Objective(lambda x: x**2)
+        >>> descent_for(obj, "sgd") is descent_for(obj, "sgd")
+        True
+    """
+    return _CACHE.get(objective, optimizer, limits)
+
+
+def trajectories(
+    objective: Objective,
+    optimizer: str | optax.GradientTransformation,
+    starts: Any,
+    steps: int,
+    hyper: Mapping[str, float] | None = None,
+    *,
+    tol: float = DEFAULT_TOLERANCE,
+    mask: Sequence[float] | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> Trajectories:
+    """Descend from every start at once and record every step.
+
+    Args:
+        objective: the function, as an :class:`Objective`.
+        optimizer: a registry name ('sgd', 'momentum', 'nesterov', 'adagrad',
+            'rmsprop', 'adam') or any ``optax.GradientTransformation``.
+        starts: ``(k, d)`` start points (a single ``(d,)`` point is one start).
+        steps: number of optimizer steps; the result has ``steps + 1`` records.
+        hyper: hyperparameters by name (see the registry); missing ones take defaults.
+        tol: gradient norm below which a start counts as converged.
+        mask: ``(d,)`` 1 for parameters that move, 0 for locked ones.
+
+    Example:
+        >>> from jaxgrad_widgets.engine import Objective
+        >>> from jaxgrad_widgets.functions import goldfield
+        >>> run = trajectories(Objective(goldfield), "sgd", [[0.1, 0.1], [-0.1, -0.1]], 300,
+        ...                    {"learning_rate": 0.05})
+        >>> run.params[:, -1].round(2).tolist()
+        [[1.0, 1.0], [-1.0, -1.0]]
+    """
+    return descent_for(objective, optimizer, limits).run(starts, steps, hyper, tol=tol, mask=mask)
+
+
+def final_points(
+    objective: Objective,
+    optimizer: str | optax.GradientTransformation,
+    starts: Any,
+    steps: int,
+    hyper: Mapping[str, float] | None = None,
+    *,
+    tol: float = DEFAULT_TOLERANCE,
+    mask: Sequence[float] | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> Finals:
+    """Descend from many starts and keep only where each one ends (no paths in memory).
+
+    Example:
+        >>> import numpy as np
+        >>> from jaxgrad_widgets.engine import Objective
+        >>> from jaxgrad_widgets.functions import goldfield
+        >>> grid = np.stack(np.meshgrid(np.linspace(-2, 2, 64), np.linspace(-2, 2, 64)), -1)
+        >>> out = final_points(Objective(goldfield), "sgd", grid.reshape(-1, 2), 500,
+        ...                    {"learning_rate": 0.02})
+        >>> out.params.shape
+        (4096, 2)
+    """
+    return descent_for(objective, optimizer, limits).finals(
+        starts, steps, hyper, tol=tol, mask=mask
+    )

@@ -1,0 +1,375 @@
+"""The landscape of an objective: values on a grid, contour lines, critical points.
+
+Grid values come from one compiled ``vmap`` call; contour lines come from contourpy
+as NaN-separated polylines that one bqplot ``Lines`` mark can draw; critical points
+are classified from the eigenvalues of ``jax.hessian``.
+
+Example:
+    >>> from jaxgrad_widgets.engine import Objective
+    >>> from jaxgrad_widgets.engine.landscape import classify_point
+    >>> from jaxgrad_widgets.functions import goldfield
+    >>> obj = Objective(goldfield)
+    >>> classify_point(obj, [0.0, 0.0]).kind, classify_point(obj, [1.0, 1.0]).kind
+    ('saddle', 'minimum')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import contourpy
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .descent import final_points
+from .errors import DescentConfigError
+from .objective import Objective
+
+Bounds = tuple[tuple[float, float], ...]
+
+#: Largest grid side; a 400 x 400 grid is 160,000 evaluations in one call.
+MAX_RESOLUTION = 400
+
+
+def check_bounds(bounds: Any, dims: int) -> Bounds:
+    """Bounds as ``dims`` (low, high) float pairs with low < high, or a clear error.
+
+    Example:
+        >>> check_bounds([(-2, 2), (0, 1)], 2)
+        ((-2.0, 2.0), (0.0, 1.0))
+    """
+    try:
+        pairs = tuple((float(lo), float(hi)) for lo, hi in bounds)
+    except (TypeError, ValueError):
+        raise DescentConfigError(
+            f"bounds must be {dims} pair(s) (low, high) such as [(-2, 2), (-2, 2)], not {bounds!r}"
+        ) from None
+    if len(pairs) != dims:
+        raise DescentConfigError(f"bounds need {dims} pair(s) (low, high), got {len(pairs)}")
+    for lo, hi in pairs:
+        if not (np.isfinite(lo) and np.isfinite(hi)):
+            raise DescentConfigError(f"bounds must be finite numbers, got ({lo}, {hi})")
+        if not lo < hi:
+            raise DescentConfigError(
+                f"bounds ({lo:g}, {hi:g}) are inverted or have zero width; the low end must be "
+                "smaller than the high end"
+            )
+    return pairs
+
+
+def default_bounds(
+    points: np.ndarray, margin: float = 0.5, minimum_half_width: float = 2.0
+) -> Bounds:
+    """Bounds per coordinate that contain ``points`` (starts, minima) with room around them.
+
+    Example:
+        >>> default_bounds(np.array([[0.0, 0.0], [1.0, 3.0]]))
+        ((-1.5, 2.5), (-1.25, 4.25))
+    """
+    points = np.atleast_2d(np.asarray(points, dtype=float))
+    lows, highs = points.min(axis=0), points.max(axis=0)
+    center = (lows + highs) / 2
+    half = np.maximum((highs - lows) / 2 * (1 + margin) + margin, minimum_half_width)
+    return tuple((float(c - h), float(c + h)) for c, h in zip(center, half, strict=True))
+
+
+@dataclass(frozen=True)
+class Grid:
+    """An objective's values on a regular grid over two of its parameters.
+
+    ``values[i, j]`` is the objective at ``(xs[j], ys[i])``, the other parameters
+    held at ``base``. Non-finite values (overflow, log of a negative) become NaN.
+
+    Example:
+        >>> from jaxgrad_widgets.engine import Objective
+        >>> grid_values(Objective(lambda x, y: x + y), [(0, 1), (0, 1)], 2).values.tolist()
+        [[0.0, 1.0], [1.0, 2.0]]
+    """
+
+    xs: np.ndarray
+    ys: np.ndarray
+    values: np.ndarray
+    dims: tuple[int, int]
+    base: np.ndarray
+
+
+def _evaluate_points(objective: Objective, points: np.ndarray, chunk: int = 65_536) -> np.ndarray:
+    """The objective at each row of ``points`` (n, d), in bounded chunks."""
+    if objective.jittable:
+        evaluate = jax.jit(jax.vmap(objective.scalar_function))
+        out = [
+            np.asarray(evaluate(jnp.asarray(points[i : i + chunk])))
+            for i in range(0, len(points), chunk)
+        ]
+        values = np.concatenate(out)
+    else:
+        values = np.array([float(objective.value(p)) for p in points], dtype=np.float32)
+    values = values.astype(np.float32)
+    values[~np.isfinite(values)] = np.nan
+    return values
+
+
+def grid_values(
+    objective: Objective,
+    bounds: Sequence[tuple[float, float]],
+    resolution: int = 120,
+    *,
+    dims: tuple[int, int] = (0, 1),
+    base: Sequence[float] | None = None,
+) -> Grid:
+    """Evaluate ``objective`` over a ``resolution x resolution`` grid in one call.
+
+    Example:
+        >>> from jaxgrad_widgets.engine import Objective
+        >>> from jaxgrad_widgets.functions import goldfield
+        >>> g = grid_values(Objective(goldfield), [(-2, 2), (-2, 2)], 5)
+        >>> float(g.values[2, 2]), g.values.shape
+        (2.0, (5, 5))
+    """
+    bx, by = check_bounds(bounds, 2)
+    resolution = int(min(max(int(resolution), 2), MAX_RESOLUTION))
+    xs = np.linspace(bx[0], bx[1], resolution, dtype=np.float32)
+    ys = np.linspace(by[0], by[1], resolution, dtype=np.float32)
+    base_point = np.asarray(
+        base if base is not None else np.zeros(objective.dim), dtype=np.float32
+    ).reshape(-1)
+    gx, gy = np.meshgrid(xs, ys)
+    points = np.repeat(base_point[None, :], gx.size, axis=0)
+    points[:, dims[0]] = gx.ravel()
+    points[:, dims[1]] = gy.ravel()
+    values = _evaluate_points(objective, points).reshape(gx.shape)
+    return Grid(xs, ys, values, dims, base_point)
+
+
+def curve_values(
+    objective: Objective,
+    bounds: tuple[float, float],
+    resolution: int = 400,
+    *,
+    dim: int = 0,
+    base: Sequence[float] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The objective along one parameter, the others held at ``base``: (xs, values).
+
+    Example:
+        >>> from jaxgrad_widgets.engine import Objective
+        >>> xs, ys = curve_values(Objective(lambda x: x**2), (-1, 1), 3)
+        >>> ys.tolist()
+        [1.0, 0.0, 1.0]
+    """
+    ((lo, hi),) = check_bounds([bounds], 1)
+    resolution = int(min(max(int(resolution), 2), 10 * MAX_RESOLUTION))
+    xs = np.linspace(lo, hi, resolution, dtype=np.float32)
+    base_point = np.asarray(
+        base if base is not None else np.zeros(objective.dim), dtype=np.float32
+    ).reshape(-1)
+    points = np.repeat(base_point[None, :], resolution, axis=0)
+    points[:, dim] = xs
+    return xs, _evaluate_points(objective, points)
+
+
+def default_levels(values: np.ndarray, count: int = 14) -> np.ndarray:
+    """Contour levels at quantiles of the grid values, dense where the valleys are.
+
+    Evenly spaced levels waste most lines on steep walls (a y⁴ term makes the edges
+    hundreds of times higher than the valleys); quantiles follow the area instead.
+
+    Example:
+        >>> v = np.linspace(0, 1, 101) ** 4
+        >>> levels = default_levels(v, 4)
+        >>> bool(levels[1] - levels[0] < levels[-1] - levels[-2])
+        True
+    """
+    finite = np.asarray(values)[np.isfinite(values)]
+    if finite.size == 0:
+        return np.array([], dtype=np.float32)
+    quantiles = np.linspace(0, 1, count + 2)[1:-1] ** 1.5
+    levels = np.unique(np.quantile(finite, quantiles).astype(np.float32))
+    return levels[(levels > finite.min()) & (levels < finite.max())]
+
+
+def contour_paths(grid: Grid, levels: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+    """Contour lines at ``levels`` as NaN-separated x and y arrays for one Lines mark.
+
+    There is never a NaN at the very end (bqplot reports it as an error).
+
+    Example:
+        >>> from jaxgrad_widgets.engine import Objective
+        >>> g = grid_values(Objective(lambda x, y: x**2 + y**2), [(-1, 1), (-1, 1)], 50)
+        >>> x, y = contour_paths(g, [0.25])
+        >>> bool(np.nanmax(np.hypot(x, y)) < 0.52), bool(np.isfinite(x[-1]))
+        (True, True)
+    """
+    generator = contourpy.contour_generator(
+        grid.xs, grid.ys, grid.values, line_type=contourpy.LineType.Separate
+    )
+    pieces_x: list[np.ndarray] = []
+    pieces_y: list[np.ndarray] = []
+    nan = np.array([np.nan], dtype=np.float32)
+    for level in levels:
+        for line in generator.lines(float(level)):
+            if len(line) < 2:
+                continue
+            pieces_x += [line[:, 0].astype(np.float32), nan]
+            pieces_y += [line[:, 1].astype(np.float32), nan]
+    if not pieces_x:
+        return np.array([], dtype=np.float32), np.array([], dtype=np.float32)
+    return np.concatenate(pieces_x[:-1]), np.concatenate(pieces_y[:-1])
+
+
+@dataclass(frozen=True)
+class CriticalPoint:
+    """A point's kind from its gradient and Hessian.
+
+    ``kind`` is 'minimum', 'maximum', 'saddle', 'degenerate' (a zero eigenvalue:
+    the second derivatives cannot tell) or 'not critical' (the gradient is not zero).
+
+    Example:
+        >>> from jaxgrad_widgets.engine import Objective
+        >>> classify_point(Objective(lambda x, y: x**2 - y**2), [0.0, 0.0]).kind
+        'saddle'
+    """
+
+    point: np.ndarray
+    value: float
+    gradient_norm: float
+    eigenvalues: np.ndarray
+    eigenvectors: np.ndarray
+    kind: str
+
+
+def classify_point(
+    objective: Objective,
+    point: Sequence[float],
+    *,
+    gradient_tol: float = 1e-3,
+    dims: Sequence[int] | None = None,
+) -> CriticalPoint:
+    """Classify ``point`` by the signs of the Hessian's eigenvalues.
+
+    With ``dims``, only those parameters count (the others are held fixed): the
+    gradient and Hessian are restricted to them.
+
+    Example:
+        >>> from jaxgrad_widgets.engine import Objective
+        >>> from jaxgrad_widgets.functions import goldfield
+        >>> cp = classify_point(Objective(goldfield), [1.0, 1.0])
+        >>> cp.kind, cp.eigenvalues.round(2).tolist()
+        ('minimum', [2.34, 13.66])
+    """
+    flat = objective.as_flat(point)
+    chosen = list(range(objective.dim)) if dims is None else list(dims)
+    hessian = np.asarray(jax.hessian(objective.scalar_function)(flat), dtype=np.float64)
+    hessian = hessian[np.ix_(chosen, chosen)]
+    hessian = (hessian + hessian.T) / 2
+    eigenvalues, eigenvectors = np.linalg.eigh(hessian)
+    gradient_norm = float(np.linalg.norm(np.asarray(objective.grad(flat))[chosen]))
+    scale = max(1.0, float(np.abs(eigenvalues).max(initial=0.0)))
+    zero = 1e-4 * scale
+    if not np.isfinite(eigenvalues).all() or gradient_norm > gradient_tol:
+        kind = "not critical" if np.isfinite(gradient_norm) else "degenerate"
+    elif (eigenvalues > zero).all():
+        kind = "minimum"
+    elif (eigenvalues < -zero).all():
+        kind = "maximum"
+    elif (eigenvalues > zero).any() and (eigenvalues < -zero).any():
+        kind = "saddle"
+    else:
+        kind = "degenerate"
+    return CriticalPoint(
+        point=np.asarray(flat),
+        value=float(objective.value(flat)),
+        gradient_norm=gradient_norm,
+        eigenvalues=eigenvalues,
+        eigenvectors=eigenvectors,
+        kind=kind,
+    )
+
+
+def find_minima(
+    objective: Objective,
+    bounds: Sequence[tuple[float, float]],
+    *,
+    per_side: int = 12,
+    steps: int = 2000,
+    base: Sequence[float] | None = None,
+    dims: tuple[int, ...] | None = None,
+) -> list[CriticalPoint]:
+    """Local minima inside ``bounds``, found by descending from a grid of starts.
+
+    Every grid start runs Adam in one compiled finals-only call; the end points are
+    merged when closer than 1% of the box and kept when the Hessian says minimum.
+
+    Example:
+        >>> from jaxgrad_widgets.engine import Objective
+        >>> from jaxgrad_widgets.functions import goldfield
+        >>> found = find_minima(Objective(goldfield), [(-2, 2), (-2, 2)])
+        >>> sorted(tuple(m.point.round(2).tolist()) for m in found)
+        [(-1.0, -1.0), (1.0, 1.0)]
+    """
+    dims = tuple(range(objective.dim)) if dims is None else tuple(dims)
+    bounds = check_bounds(bounds, len(dims))
+    per_side = int(min(max(per_side, 2), 64))
+    axes = [np.linspace(lo, hi, per_side) for lo, hi in bounds]
+    mesh = np.stack(np.meshgrid(*axes), axis=-1).reshape(-1, len(dims))
+    if mesh.shape[0] > 4096:
+        mesh = mesh[np.random.default_rng(0).choice(mesh.shape[0], 4096, replace=False)]
+    starts = np.repeat(
+        np.asarray(base if base is not None else np.zeros(objective.dim), np.float32)[None],
+        mesh.shape[0],
+        axis=0,
+    )
+    starts[:, dims] = mesh
+    mask = np.zeros(objective.dim, np.float32)
+    mask[list(dims)] = 1.0
+    finals = final_points(
+        objective, "adam", starts, steps, {"learning_rate": 0.02}, tol=1e-6, mask=mask
+    )
+    span = np.array([hi - lo for lo, hi in bounds])
+    found: list[CriticalPoint] = []
+    for point, diverged in zip(finals.params, finals.diverged_at, strict=True):
+        inside = all(lo <= point[d] <= hi for d, (lo, hi) in zip(dims, bounds, strict=True))
+        if diverged >= 0 or not inside or not np.isfinite(point).all():
+            continue
+        if any(
+            np.all(np.abs(point[list(dims)] - m.point[list(dims)]) < 0.01 * span) for m in found
+        ):
+            continue
+        critical = classify_point(objective, point, gradient_tol=1e-2, dims=dims)
+        if critical.kind == "minimum":
+            found.append(critical)
+    return found
+
+
+def suggest_bounds(
+    objective: Objective,
+    starts: np.ndarray,
+    *,
+    dims: tuple[int, int] = (0, 1),
+    search_half_width: float = 4.0,
+) -> Bounds:
+    """Map bounds for a function nothing is known about: the starts and nearby minima.
+
+    Looks for minima in a box around the first start and frames the starts with the
+    (up to four) nearest ones, so the first view shows where descent is heading.
+
+    Example:
+        >>> from jaxgrad_widgets.engine import Objective
+        >>> obj = Objective(lambda a, b: (a - 1) ** 2 + 3 * (b + 2) ** 2)
+        >>> (x_low, x_high), (y_low, y_high) = suggest_bounds(obj, np.array([[0.3, 0.3]]))
+        >>> bool(x_low < 0.3 and x_high > 1 and y_low < -2 < 0.3 < y_high)
+        True
+    """
+    starts = np.atleast_2d(np.asarray(starts, np.float32))
+    center = starts[0, list(dims)]
+    box = [(float(c - search_half_width), float(c + search_half_width)) for c in center]
+    found = find_minima(objective, box, dims=dims, base=starts[0])
+    points = starts[:, list(dims)]
+    if found:
+        minima = np.array([m.point[list(dims)] for m in found])
+        nearest = minima[np.argsort(np.linalg.norm(minima - center, axis=1))[:4]]
+        points = np.vstack([points, nearest])
+    return default_bounds(points)

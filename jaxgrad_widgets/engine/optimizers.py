@@ -1,0 +1,246 @@
+"""The optimizer registry: one place that names each optimizer and its knobs.
+
+Each entry maps a name to an optax factory and its hyperparameters (default, range,
+log scale). The engine injects the hyperparameters as traced values
+(``optax.inject_hyperparams``), so changing them never recompiles; the widgets
+generate their controls from the same entries.
+
+Example:
+    >>> from jaxgrad_widgets.engine.optimizers import OPTIMIZERS, resolve_optimizer
+    >>> sorted(OPTIMIZERS)
+    ['adagrad', 'adam', 'momentum', 'nesterov', 'rmsprop', 'sgd']
+    >>> [h.name for h in OPTIMIZERS["adam"].hyperparameters]
+    ['learning_rate', 'b1', 'b2']
+    >>> resolve_optimizer("adam").defaults()["b1"]
+    0.9
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import optax
+
+from .errors import OptimizerError
+
+
+@dataclass(frozen=True)
+class Hyperparameter:
+    """One tunable number of an optimizer, with the range its control offers.
+
+    Example:
+        >>> lr = Hyperparameter("learning_rate", "learning rate", 0.01, 1e-5, 10.0, log=True)
+        >>> lr.check(0.5)
+        0.5
+    """
+
+    name: str
+    label: str
+    default: float
+    low: float
+    high: float
+    log: bool = False
+    description: str = ""
+
+    def check(self, value: Any) -> float:
+        """``value`` as a float inside ``[low, high]``, or an OptimizerError saying why not."""
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise OptimizerError(f"{self.label} must be a number, not {value!r}") from None
+        if not math.isfinite(number):
+            raise OptimizerError(f"{self.label} must be a finite number, not {value!r}")
+        if number < self.low or number > self.high:
+            raise OptimizerError(
+                f"{self.label} = {number:g} is outside the allowed range "
+                f"[{self.low:g}, {self.high:g}]"
+            )
+        return number
+
+    def clamp(self, value: Any) -> float:
+        """``value`` forced into range (for values arriving from a browser); NaN -> default."""
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            return self.default
+        if not math.isfinite(number):
+            return self.default
+        return min(max(number, self.low), self.high)
+
+
+LEARNING_RATE = Hyperparameter(
+    "learning_rate",
+    "learning rate",
+    0.01,
+    1e-5,
+    10.0,
+    log=True,
+    description="size of each step along the negative gradient",
+)
+MOMENTUM = Hyperparameter(
+    "momentum",
+    "momentum",
+    0.9,
+    0.0,
+    0.999,
+    description="fraction of the previous step carried into the next",
+)
+
+
+@dataclass(frozen=True)
+class OptimizerSpec:
+    """A named optimizer: its optax factory and the hyperparameters it takes.
+
+    Example:
+        >>> spec = OPTIMIZERS["momentum"]
+        >>> spec.label, [h.name for h in spec.hyperparameters]
+        ('SGD with momentum', ['learning_rate', 'momentum'])
+    """
+
+    name: str
+    label: str
+    factory: Callable[..., optax.GradientTransformation]
+    hyperparameters: tuple[Hyperparameter, ...]
+    description: str = ""
+    injectable: bool = True
+    transformation: optax.GradientTransformation | None = field(default=None, compare=False)
+
+    def defaults(self) -> dict[str, float]:
+        """Each hyperparameter's default value, by name."""
+        return {h.name: h.default for h in self.hyperparameters}
+
+    def hyperparameter(self, name: str) -> Hyperparameter:
+        for h in self.hyperparameters:
+            if h.name == name:
+                return h
+        valid = ", ".join(h.name for h in self.hyperparameters) or "none"
+        raise OptimizerError(
+            f"{self.name} has no hyperparameter '{name}'; its hyperparameters are: {valid}"
+        )
+
+    def check_hyperparameters(self, values: Mapping[str, Any] | None) -> dict[str, float]:
+        """Defaults overridden by ``values``, every value checked against its range.
+
+        Example:
+            >>> OPTIMIZERS["sgd"].check_hyperparameters({"learning_rate": 0.1})
+            {'learning_rate': 0.1}
+        """
+        result = self.defaults()
+        for name, value in (values or {}).items():
+            result[name] = self.hyperparameter(name).check(value)
+        return result
+
+
+def _spec(name, label, factory, hyperparameters, description):
+    return OptimizerSpec(name, label, factory, tuple(hyperparameters), description)
+
+
+#: The registry. The only place optimizers are named.
+OPTIMIZERS: dict[str, OptimizerSpec] = {
+    spec.name: spec
+    for spec in (
+        _spec(
+            "sgd",
+            "gradient descent",
+            optax.sgd,
+            [LEARNING_RATE],
+            "x <- x - learning_rate * grad f(x)",
+        ),
+        _spec(
+            "momentum",
+            "SGD with momentum",
+            optax.sgd,
+            [LEARNING_RATE, MOMENTUM],
+            "a heavy ball: each step keeps part of the previous one",
+        ),
+        _spec(
+            "nesterov",
+            "Nesterov momentum",
+            functools.partial(optax.sgd, nesterov=True),
+            [LEARNING_RATE, MOMENTUM],
+            "momentum that looks ahead before it steps",
+        ),
+        _spec(
+            "adagrad",
+            "AdaGrad",
+            optax.adagrad,
+            [Hyperparameter("learning_rate", "learning rate", 0.1, 1e-5, 10.0, log=True)],
+            "per-coordinate steps that shrink with the gradients seen so far",
+        ),
+        _spec(
+            "rmsprop",
+            "RMSProp",
+            optax.rmsprop,
+            [
+                LEARNING_RATE,
+                Hyperparameter(
+                    "decay", "decay", 0.9, 0.0, 0.999, description="memory of squared gradients"
+                ),
+            ],
+            "per-coordinate steps scaled by a running average of squared gradients",
+        ),
+        _spec(
+            "adam",
+            "Adam",
+            optax.adam,
+            [
+                Hyperparameter("learning_rate", "learning rate", 0.05, 1e-5, 10.0, log=True),
+                Hyperparameter(
+                    "b1", "beta 1", 0.9, 0.0, 0.999, description="memory of gradients (momentum)"
+                ),
+                Hyperparameter(
+                    "b2", "beta 2", 0.999, 0.0, 0.99999, description="memory of squared gradients"
+                ),
+            ],
+            "momentum plus per-coordinate scaling; the usual default in deep learning",
+        ),
+    )
+}
+
+
+def _is_gradient_transformation(obj: Any) -> bool:
+    return callable(getattr(obj, "init", None)) and callable(getattr(obj, "update", None))
+
+
+def resolve_optimizer(optimizer: str | optax.GradientTransformation) -> OptimizerSpec:
+    """The registry entry for a name, or an entry wrapping a ready optax transformation.
+
+    A transformation passed directly has its hyperparameters baked in, so it has
+    none to tune here.
+
+    Example:
+        >>> import optax
+        >>> resolve_optimizer(optax.sgd(0.1)).hyperparameters
+        ()
+        >>> resolve_optimizer("Adam").name
+        'adam'
+    """
+    if isinstance(optimizer, str):
+        key = optimizer.strip().lower()
+        if key in OPTIMIZERS:
+            return OPTIMIZERS[key]
+        valid = ", ".join(sorted(OPTIMIZERS))
+        raise OptimizerError(
+            f"unknown optimizer '{optimizer}'; choose one of: {valid} "
+            "(or pass an optax.GradientTransformation)"
+        )
+    if isinstance(optimizer, OptimizerSpec):
+        return optimizer
+    if _is_gradient_transformation(optimizer):
+        return OptimizerSpec(
+            name="custom",
+            label=f"custom ({type(optimizer).__name__})",
+            factory=lambda: optimizer,
+            hyperparameters=(),
+            description="an optax transformation passed in directly",
+            injectable=False,
+            transformation=optimizer,
+        )
+    raise OptimizerError(
+        f"optimizer must be a name ({', '.join(sorted(OPTIMIZERS))}) or an "
+        f"optax.GradientTransformation such as optax.adam(0.01), not a {type(optimizer).__name__}"
+    )

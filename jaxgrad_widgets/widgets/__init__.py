@@ -1,0 +1,12 @@
+"""The widgets: thin ipywidgets/bqplot compositions over the engine.
+
+Example:
+    >>> from jaxgrad_widgets.widgets import GradDescentWidget
+    >>> GradDescentWidget.__name__
+    'GradDescentWidget'
+"""
+
+from .grad_descent import GradDescentWidget
+from .player import Player
+
+__all__ = ["GradDescentWidget", "Player"]

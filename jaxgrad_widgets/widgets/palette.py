@@ -1,0 +1,55 @@
+"""The colour scheme: the one place that names every colour the widgets draw.
+
+Example:
+    >>> from jaxgrad_widgets.widgets.palette import start_color, START_COLORS
+    >>> start_color(0) == START_COLORS[0], start_color(len(START_COLORS)) == START_COLORS[0]
+    (True, True)
+"""
+
+from __future__ import annotations
+
+#: One colour per start (its path, current point, loss curve and status row), chosen to
+#: stand out on the viridis map and to differ from each other; cycles after 16.
+START_COLORS: tuple[str, ...] = (
+    "#ff3b30",  # red
+    "#ff9500",  # orange
+    "#ffffff",  # white
+    "#ff2d95",  # pink
+    "#00c7e6",  # cyan
+    "#b4ff3b",  # lime
+    "#af52de",  # purple
+    "#ffd60a",  # yellow
+    "#8e5b3d",  # brown
+    "#5ac8fa",  # sky
+    "#ff6f61",  # coral
+    "#c7c7cc",  # light grey
+    "#34c759",  # green
+    "#0a84ff",  # blue
+    "#f7a8ff",  # lilac
+    "#7a7a7a",  # grey
+)
+
+#: The map's colour scheme (perceptually uniform), by bqplot's scheme name.
+MAP_SCHEME = "viridis"
+#: Contour lines over the shaded map.
+CONTOUR_COLOR = "#ffffff"
+CONTOUR_OPACITY = 0.45
+#: Known minima and critical points on the map.
+MINIMUM_COLOR = "#ffffff"
+MINIMUM_STROKE = "#000000"
+#: Status text for a start that diverged or an input that was refused.
+ERROR_COLOR = "#d70022"
+#: Status text for a start that converged.
+SUCCESS_COLOR = "#1a7f37"
+#: The current-frame marker on the loss plot.
+FRAME_MARKER_COLOR = "#888888"
+
+
+def start_color(index: int) -> str:
+    """The colour of start number ``index`` (0-based), cycling through START_COLORS.
+
+    Example:
+        >>> start_color(1)
+        '#ff9500'
+    """
+    return START_COLORS[index % len(START_COLORS)]

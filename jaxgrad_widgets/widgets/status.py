@@ -1,0 +1,96 @@
+"""Per-start status rows and the status line, as data and as HTML.
+
+Example:
+    >>> from jaxgrad_widgets.widgets.status import StartStatus, status_table_html
+    >>> row = StartStatus(0, "#ff3b30", (1.0, 1.0), 1.0, 0.0, "converged at step 98", "ok")
+    >>> "converged at step 98" in status_table_html([row], ("x", "y"))
+    True
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .palette import ERROR_COLOR, SUCCESS_COLOR
+
+
+@dataclass(frozen=True)
+class StartStatus:
+    """Where one start ended and how: 'ok' (converged), 'moving' or 'diverged'.
+
+    Example:
+        >>> StartStatus(1, "#fff", (0.5,), 2.0, 0.1, "still moving after 10 steps", "moving").state
+        'moving'
+    """
+
+    index: int
+    color: str
+    final_point: tuple[float, ...]
+    final_loss: float
+    gradient_norm: float
+    summary: str
+    state: str
+    hint: str = ""
+
+    def as_dict(self) -> dict[str, object]:
+        """Plain data for ``w.status``."""
+        return {
+            "start": self.index,
+            "final_point": self.final_point,
+            "loss": self.final_loss,
+            "gradient_norm": self.gradient_norm,
+            "summary": self.summary,
+            "state": self.state,
+            "hint": self.hint,
+        }
+
+
+def _number(value: float) -> str:
+    return f"{value:.4g}"
+
+
+def status_table_html(rows: Sequence[StartStatus], names: Sequence[str]) -> str:
+    """One table row per start: colour swatch, final point, loss, |grad| and the outcome.
+
+    Example:
+        >>> row = StartStatus(0, "#ff3b30", (9e9,), float("inf"), 1.0, "diverged at step 5",
+        ...                   "diverged", "try a learning rate of 0.125 or less")
+        >>> "try a learning rate of 0.125 or less" in status_table_html([row], ("x",))
+        True
+    """
+    head = "".join(
+        f"<th>{html.escape(h)}</th>"
+        for h in ("", "start", "final " + ", ".join(names), "loss", "|grad|", "outcome")
+    )
+    body = []
+    for row in rows:
+        color = {"ok": SUCCESS_COLOR, "diverged": ERROR_COLOR}.get(row.state, "inherit")
+        outcome = html.escape(row.summary)
+        if row.hint:
+            outcome += f" &mdash; {html.escape(row.hint)}"
+        point = ", ".join(_number(v) for v in row.final_point)
+        body.append(
+            f'<tr data-start="{row.index}" data-state="{row.state}">'
+            f'<td><span class="jgw-swatch" style="background:{row.color}"></span></td>'
+            f"<td>{row.index + 1}</td><td>({point})</td>"
+            f"<td>{_number(row.final_loss)}</td><td>{_number(row.gradient_norm)}</td>"
+            f'<td class="jgw-outcome" style="color:{color}">{outcome}</td></tr>'
+        )
+    return (
+        f'<table class="jgw-status-table"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+def status_line_html(message: str, is_error: bool) -> str:
+    """The one-line message under the dashboard (errors in red).
+
+    Example:
+        >>> status_line_html("steps must be at least 1", True).count("jgw-error")
+        1
+    """
+    css = "jgw-status-line jgw-error" if is_error else "jgw-status-line"
+    color = f' style="color:{ERROR_COLOR}"' if is_error else ""
+    return f'<div class="{css}" role="status"{color}>{html.escape(message)}</div>'

@@ -28,11 +28,20 @@ def stable_learning_rate(
     mask: Sequence[float] | None = None,
     tries: int = 12,
 ) -> float | None:
-    """The largest of lr/2, lr/4, ... with which no start diverges, or None.
+    """The largest of lr/2, lr/4, ... with which every start settles, or None.
+
+    Settles: no start diverges, and none ends higher than it began (a run can grow
+    without overflowing within the steps taken; that is not a rate to suggest).
 
     Reuses the compiled descent (the learning rate is a traced value), so each try
     costs one call, not a compilation. None when the optimizer has no learning rate
     to tune or no try within ``tries`` halvings helps.
+
+    Example:
+        >>> from jaxgrad_widgets.engine import Objective
+        >>> stable_learning_rate(Objective(lambda x: x**2), "sgd", [[1.0]], 50,
+        ...                      {"learning_rate": 5.0})
+        0.625
     """
     descent = descent_for(objective, optimizer)
     names = {h.name for h in descent.spec.hyperparameters}
@@ -46,6 +55,7 @@ def stable_learning_rate(
         if rate < low:
             return None
         values["learning_rate"] = rate
-        if (descent.run(starts, steps, values, mask=mask).diverged_at < 0).all():
+        run = descent.run(starts, steps, values, mask=mask)
+        if (run.diverged_at < 0).all() and (run.loss[:, -1] <= run.loss[:, 0]).all():
             return rate
     return None

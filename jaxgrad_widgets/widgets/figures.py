@@ -149,7 +149,7 @@ class MapFigure:
         )
         self.x_axis = bqplot.Axis(scale=self.x_scale, label=labels[0], grid_lines="none")
         self.y_axis = bqplot.Axis(
-            scale=self.y_scale, label=labels[1], orientation="vertical", grid_lines="none"
+            scale=self.y_scale, label=labels[1], side="left", grid_lines="none"
         )
         self.figure = bqplot.Figure(
             marks=[
@@ -265,7 +265,7 @@ class LossFigure:
         self.y_axis = bqplot.Axis(
             scale=self.y_scale,
             label="loss",
-            orientation="vertical",
+            side="left",
             grid_lines="solid",
             tick_format=".3g",
         )

@@ -56,6 +56,8 @@ log = logging.getLogger("jaxgrad_widgets")
 DEFAULT_MAX_STARTS = 16
 #: Arrow length on the map, as a fraction of the map's width.
 ARROW_FRACTION = 0.12
+#: Path simplification tolerance in the browser, as a fraction of the data range.
+SIMPLIFY = 1e-3
 
 
 def _shade(values: np.ndarray) -> np.ndarray:
@@ -203,8 +205,11 @@ class GradDescentWidget(ipywidgets.VBox):
         self.title = ipywidgets.HTML(self._title_html(f))
         plots = ipywidgets.HBox(
             [
-                ipywidgets.Box([self.map.figure], layout=ipywidgets.Layout(flex="3 1 360px")),
-                ipywidgets.Box([self.loss_view.figure], layout=ipywidgets.Layout(flex="2 1 280px")),
+                ipywidgets.Box(
+                    [self.map.figure],
+                    layout=ipywidgets.Layout(flex="1 1 380px", max_width="560px"),
+                ),
+                ipywidgets.Box([self.loss_view.figure], layout=ipywidgets.Layout(flex="1 1 300px")),
             ],
             layout=ipywidgets.Layout(width="100%", flex_flow="row wrap"),
         )
@@ -550,54 +555,25 @@ class GradDescentWidget(ipywidgets.VBox):
         lengths = [run.valid_length(j) for j in range(k)]
         tips_x, tips_y = self._arrow_tips(px, py, run.grad[:, :, dx], run.grad[:, :, dy])
         loss, low, high = self._loss_for_display(run, lengths)
-        buffers = {
-            "px": px,
-            "py": py,
-            "ax": tips_x,
-            "ay": tips_y,
-            "loss": loss,
-            "steps": np.arange(n, dtype=np.float32)[None, :],
-        }
+        steps = np.arange(n, dtype=np.float32)[None, :]
+        buffers = dict(px=px, py=py, ax=tips_x, ay=tips_y, loss=loss, steps=steps)
         current, arrows = self.max_starts, self.max_starts + 1
         first_loss, marker = self.max_starts + 2, 2 * self.max_starts + 2
-        tracks: list[dict[str, Any]] = []
-        for j in range(k):
-            tracks.append(
-                {
-                    "target": j,
-                    "kind": "prefix",
-                    "x": "px",
-                    "y": "py",
-                    "row": j,
-                    "length": lengths[j],
-                }
-            )
-            tracks.append(
-                {
-                    "target": first_loss + j,
-                    "kind": "prefix",
-                    "x": "steps",
-                    "y": "loss",
-                    "row": j,
-                    "length": lengths[j],
-                }
-            )
-        tracks.append(
-            {"target": current, "kind": "points", "x": "px", "y": "py", "lengths": lengths}
-        )
-        tracks.append(
-            {
-                "target": arrows,
-                "kind": "arrows",
-                "x0": "px",
-                "y0": "py",
-                "x1": "ax",
-                "y1": "ay",
-                "lengths": lengths,
-                "head": 0.3,
-            }
-        )
-        tracks.append({"target": marker, "kind": "vline", "low": low, "high": high})
+
+        def prefix(target: int, x: str, y: str, row: int) -> dict[str, Any]:
+            # simplify: the browser skips points closer than 1/1000 of the data range to
+            # the last one drawn (under a pixel); 16 x 1000-step playback stays smooth.
+            return dict(target=target, kind="prefix", x=x, y=y, row=row,
+                        length=lengths[row], simplify=SIMPLIFY)  # fmt: skip
+
+        tracks = [prefix(j, "px", "py", j) for j in range(k)]
+        tracks += [prefix(first_loss + j, "steps", "loss", j) for j in range(k)]
+        tracks += [
+            dict(target=current, kind="points", x="px", y="py", lengths=lengths),
+            dict(target=arrows, kind="arrows", x0="px", y0="py", x1="ax", y1="ay",
+                 lengths=lengths, head=0.3),
+            dict(target=marker, kind="vline", low=low, high=high),
+        ]  # fmt: skip
         with self.hold_sync():
             self.loss_view.set_log(self.log_loss)
             self.loss_view.set_ranges(run.steps, low, high)

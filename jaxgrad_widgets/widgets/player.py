@@ -2,19 +2,22 @@
 
 Python computes every frame of an animation once per input change and hands the
 Player a set of float32 *buffers* plus a list of *tracks* that say how frame ``f``
-maps onto the ``x``/``y`` of a bqplot mark. The front end (``js/player.ts``)
-writes those slices into the marks' browser models on each animation frame, so
-play, pause, step, scrub and speed cost no kernel messages. The frame index is
-sent back to Python only when playback stops or the user scrubs.
+maps onto the ``x``/``y`` of a bqplot mark. The front end (``js/animator.ts``,
+``js/transport.ts``) writes those slices into the marks' browser models on each
+animation frame, so play, pause, step, scrub and speed cost no kernel messages.
+The frame index is sent back to Python when playback stops or the user scrubs.
 
 Track kinds (all indices are clamped to ``[0, length - 1]`` of their row, where a
-row's ``length`` is its number of valid frames, e.g. up to a divergence):
+row's ``length`` is its number of valid frames, e.g. up to a divergence; a buffer
+with a single row is shared by every row):
 
 ``prefix``
     ``x``/``y`` = the first ``min(f, length-1) + 1`` values of row ``row`` of the
-    named ``(rows, n_frames)`` buffers. A path that grows as it plays.
+    named ``(rows, n_frames)`` buffers. A path that grows as it plays. With
+    ``simplify`` (a fraction of the data range), points closer than that to the
+    last drawn one are skipped.
 ``points``
-    one point per row: ``x[j] = xbuf[j, min(f, length_j - 1)]``. Current markers.
+    one point per row: ``x[j] = xbuf[j, min(f, lengths[j] - 1)]``. Current markers.
 ``window``
     ``x``/``y`` = ``buf[f]`` of a ``(n_frames, width)`` buffer: a precomputed
     curve per frame (a density, a tangent line). A buffer named in ``x_static``

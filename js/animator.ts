@@ -1,0 +1,479 @@
+/**
+ * The per-model animator of the Player: one per widget model (made in anywidget's
+ * `initialize`), however many views show the widget, so only one loop writes the
+ * marks.
+ *
+ * During playback it writes each mark's x and y (one `set` per mark per frame) and
+ * sends nothing to the kernel; the model's `frame` stays the last committed frame.
+ * When playback stops (end reached, pause, a step, a scrub released) it commits:
+ * sets `frame` and `playing` and calls `save_changes` once.
+ *
+ * Views talk to it through `play`, `pause`, `seek`, `step`, `reset`, `setSpeed`,
+ * and follow it with `subscribe`; Python talks to it through the model's traits.
+ */
+
+import {
+  advance,
+  clampFrame,
+  composeTracks,
+  decodeBuffers,
+  trackKey,
+  type BufferMap,
+} from "./tracks";
+import type { Listener, MarkModelLike, ModelLike, TrackSpec } from "./types";
+
+/** Turns a target's model id (without "IPY_MODEL_") into its mark model. */
+export type Resolver = (id: string) => Promise<unknown> | unknown;
+
+/** requestAnimationFrame and cancelAnimationFrame, injectable for tests. */
+export interface Scheduler {
+  request(callback: (time: number) => void): number;
+  cancel(handle: number): void;
+}
+
+export interface AnimatorOptions {
+  resolve?: Resolver;
+  scheduler?: Scheduler;
+  /** The longest wall-clock step one animation frame may advance by (a hidden tab). */
+  maxTickMs?: number;
+}
+
+export type AnimatorListener = (animator: Animator) => void;
+
+const REF_PREFIX = "IPY_MODEL_";
+const DEFAULT_SPEED = 60;
+
+function browserScheduler(): Scheduler {
+  return {
+    request: (callback) => globalThis.requestAnimationFrame(callback),
+    cancel: (handle) => globalThis.cancelAnimationFrame(handle),
+  };
+}
+
+function isMark(value: unknown): value is MarkModelLike {
+  return value != null && typeof (value as MarkModelLike).set === "function";
+}
+
+/** The resolver anywidget's model offers: its widget manager's `get_model`. */
+export function widgetManagerResolver(model: ModelLike): Resolver | undefined {
+  const manager = model.widget_manager;
+  if (!manager || typeof manager.get_model !== "function") return undefined;
+  return (id) => manager.get_model(id);
+}
+
+function groupTracks(value: unknown): Map<number, TrackSpec[]> {
+  const groups = new Map<number, TrackSpec[]>();
+  if (!Array.isArray(value)) return groups;
+  for (const track of value as TrackSpec[]) {
+    if (track == null || typeof track !== "object") continue;
+    const target = track.target;
+    if (typeof target !== "number" || !Number.isInteger(target) || target < 0) continue;
+    const list = groups.get(target);
+    if (list) list.push(track);
+    else groups.set(target, [track]);
+  }
+  return groups;
+}
+
+function sameKeys(a: readonly number[] | undefined, b: readonly number[]): boolean {
+  if (a === undefined || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+export class Animator {
+  readonly model: ModelLike;
+  /** Settles when the current `targets` have been looked up (for tests). */
+  ready: Promise<void> = Promise.resolve();
+
+  private readonly resolver: Resolver | undefined;
+  private readonly scheduler: Scheduler;
+  private readonly maxTickMs: number;
+  private readonly listeners: [string, Listener][] = [];
+  private readonly subscribers = new Set<AnimatorListener>();
+
+  private buffers: BufferMap = new Map();
+  private groups = new Map<number, TrackSpec[]>();
+  private marks: (MarkModelLike | null)[] = [];
+  private readonly markCache = new Map<string, MarkModelLike>();
+  private readonly lastKeys = new Map<number, number[]>();
+  private resolveGeneration = 0;
+
+  private position = 0;
+  private current = 0;
+  private running = false;
+  private handle: number | null = null;
+  private lastTime: number | null = null;
+  private drawn = 0;
+  private selfSetting = false;
+  private renderQueued = false;
+  private disposed = false;
+  private warnedNoResolver = false;
+
+  constructor(model: ModelLike, options: AnimatorOptions = {}) {
+    this.model = model;
+    this.resolver = options.resolve ?? widgetManagerResolver(model);
+    this.scheduler = options.scheduler ?? browserScheduler();
+    this.maxTickMs = options.maxTickMs ?? 250;
+
+    this.buffers = decodeBuffers(model.get("buffers"));
+    this.groups = groupTracks(model.get("tracks"));
+    this.position = this.current = clampFrame(Number(model.get("frame")), this.nFrames);
+
+    this.listen("change:frame", () => this.onFrame());
+    this.listen("change:playing", () => this.onPlaying());
+    this.listen("change:buffers", () => {
+      this.buffers = decodeBuffers(this.model.get("buffers"));
+      this.invalidate();
+    });
+    this.listen("change:tracks", () => {
+      this.groups = groupTracks(this.model.get("tracks"));
+      this.invalidate();
+    });
+    this.listen("change:revision", () => this.invalidate());
+    this.listen("change:n_frames", () => this.onFrameCount());
+    this.listen("change:targets", () => this.resolveTargets());
+    this.listen("destroy", () => this.dispose());
+    registerAnimator(this);
+
+    this.resolveTargets();
+    this.draw(this.current, true);
+    if (model.get("playing") === true) this.start();
+  }
+
+  // -- state views read -------------------------------------------------------
+
+  /** The frame on screen (an integer in [0, nFrames - 1]). */
+  get frame(): number {
+    return this.current;
+  }
+
+  get playing(): boolean {
+    return this.running;
+  }
+
+  /** Frames drawn since the current (or last) playback started. */
+  get framesDrawn(): number {
+    return this.drawn;
+  }
+
+  get nFrames(): number {
+    const n = Number(this.model.get("n_frames"));
+    return Number.isFinite(n) && n >= 1 ? Math.floor(n) : 1;
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  /** Call `listener` after every drawn frame and every play/stop; returns an unsubscribe. */
+  subscribe(listener: AnimatorListener): () => void {
+    this.subscribers.add(listener);
+    return () => {
+      this.subscribers.delete(listener);
+    };
+  }
+
+  // -- actions (views) --------------------------------------------------------
+
+  /** Start playback (from frame 0 when on the last frame); tells the kernel once. */
+  play(): void {
+    if (this.running || this.disposed) return;
+    this.start();
+    this.setModel({ frame: this.current, playing: true });
+    this.model.save_changes();
+  }
+
+  /** Stop playback where it is and commit the frame. */
+  pause(): void {
+    if (this.running) this.stop(true);
+    else if (this.model.get("playing") === true) this.commit();
+  }
+
+  toggle(): void {
+    if (this.running) this.pause();
+    else this.play();
+  }
+
+  /**
+   * Show `frame` now. With `commit` (a click, a released scrubber) the frame goes
+   * to the kernel and playback stops; without it (a scrubber being dragged) the
+   * marks follow and nothing is sent.
+   */
+  seek(frame: number, commit = true): void {
+    if (this.disposed) return;
+    if (this.running) this.stop(false);
+    const f = clampFrame(frame, this.nFrames);
+    this.position = f;
+    this.draw(f, false);
+    this.notify();
+    if (commit) this.commit();
+  }
+
+  step(delta: number): void {
+    this.seek(this.current + delta, true);
+  }
+
+  reset(): void {
+    this.seek(0, true);
+  }
+
+  /** Change the speed (frames per second); playback keeps its place. */
+  setSpeed(fps: number): void {
+    if (!Number.isFinite(fps) || fps <= 0 || this.disposed) return;
+    this.model.set("speed", fps);
+    this.model.save_changes();
+  }
+
+  /** Stop everything and remove every listener; safe to call twice. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.running = false;
+    this.cancelFrame();
+    for (const [name, callback] of this.listeners) this.model.off(name, callback);
+    this.listeners.length = 0;
+    this.subscribers.clear();
+    unregisterAnimator(this);
+  }
+
+  // -- model events -----------------------------------------------------------
+
+  private listen(name: string, callback: Listener): void {
+    this.model.on(name, callback);
+    this.listeners.push([name, callback]);
+  }
+
+  private setModel(values: Record<string, unknown>): void {
+    this.selfSetting = true;
+    try {
+      this.model.set(values);
+    } finally {
+      this.selfSetting = false;
+    }
+  }
+
+  private onFrame(): void {
+    if (this.selfSetting) return;
+    const f = clampFrame(Number(this.model.get("frame")), this.nFrames);
+    this.position = f;
+    this.current = f;
+    this.queueRender();
+  }
+
+  private onPlaying(): void {
+    if (this.selfSetting) return;
+    const playing = this.model.get("playing") === true;
+    if (playing && !this.running) this.start();
+    else if (!playing && this.running) this.stop(true);
+  }
+
+  private onFrameCount(): void {
+    const f = clampFrame(this.current, this.nFrames);
+    if (this.position > this.nFrames - 1) this.position = f;
+    this.current = f;
+    this.invalidate();
+  }
+
+  private invalidate(): void {
+    this.lastKeys.clear();
+    this.queueRender();
+  }
+
+  /** Several traits change in one kernel message: draw once, after all of them. */
+  private queueRender(): void {
+    if (this.renderQueued || this.disposed) return;
+    this.renderQueued = true;
+    queueMicrotask(() => {
+      this.renderQueued = false;
+      if (this.disposed) return;
+      this.draw(this.current, false);
+      this.notify();
+    });
+  }
+
+  private resolveTargets(): void {
+    const generation = ++this.resolveGeneration;
+    const refs = this.model.get("targets");
+    const list: unknown[] = Array.isArray(refs) ? refs : [];
+    this.marks = list.map(() => null);
+    this.lastKeys.clear();
+    const pending: Promise<void>[] = [];
+    list.forEach((ref, index) => {
+      if (isMark(ref)) {
+        this.marks[index] = ref;
+        return;
+      }
+      if (typeof ref !== "string") return;
+      const id = ref.startsWith(REF_PREFIX) ? ref.slice(REF_PREFIX.length) : ref;
+      const cached = this.markCache.get(id);
+      if (cached) {
+        this.marks[index] = cached;
+        return;
+      }
+      if (!this.resolver) {
+        if (!this.warnedNoResolver) {
+          console.warn("[jaxgrad_widgets] Player: no widget manager to look up its target marks");
+          this.warnedNoResolver = true;
+        }
+        return;
+      }
+      const resolver = this.resolver;
+      pending.push(
+        Promise.resolve()
+          .then(() => resolver(id))
+          .then(
+            (mark) => {
+              if (generation !== this.resolveGeneration || this.disposed) return;
+              if (!isMark(mark)) {
+                console.warn(`[jaxgrad_widgets] Player: target ${id} is not a mark model`);
+                return;
+              }
+              this.markCache.set(id, mark);
+              this.marks[index] = mark;
+              this.lastKeys.delete(index);
+              this.queueRender();
+            },
+            (error: unknown) => {
+              console.warn(`[jaxgrad_widgets] Player: cannot find target ${id}`, error);
+            },
+          ),
+      );
+    });
+    this.ready = Promise.all(pending).then(() => undefined);
+    this.queueRender();
+  }
+
+  // -- playback ---------------------------------------------------------------
+
+  private start(): void {
+    if (this.running || this.disposed) return;
+    const last = this.nFrames - 1;
+    if (last > 0 && this.current >= last && this.model.get("loop") !== true) {
+      this.position = 0;
+    }
+    this.running = true;
+    this.lastTime = null;
+    this.drawn = 0;
+    this.draw(Math.floor(this.position), false);
+    this.drawn = 1;
+    this.handle = this.scheduler.request((t) => this.tick(t));
+    this.notify();
+  }
+
+  /** Stop the loop; with `commit`, tell the kernel the frame and `playing=false`. */
+  private stop(commit: boolean): void {
+    this.running = false;
+    this.cancelFrame();
+    this.lastTime = null;
+    if (commit) this.commit();
+    this.notify();
+  }
+
+  private commit(): void {
+    const f = this.current;
+    if (this.model.get("frame") === f && this.model.get("playing") === false) return;
+    this.setModel({ frame: f, playing: false });
+    this.model.save_changes();
+  }
+
+  private cancelFrame(): void {
+    if (this.handle !== null) {
+      this.scheduler.cancel(this.handle);
+      this.handle = null;
+    }
+  }
+
+  private tick(time: number): void {
+    this.handle = null;
+    if (!this.running || this.disposed) return;
+    const elapsed = this.lastTime === null ? 0 : Math.min(Math.max(time - this.lastTime, 0), this.maxTickMs);
+    this.lastTime = time;
+    const speed = Number(this.model.get("speed"));
+    const next = advance(
+      this.position,
+      elapsed,
+      Number.isFinite(speed) && speed > 0 ? speed : DEFAULT_SPEED,
+      this.nFrames,
+      this.model.get("loop") === true,
+    );
+    this.position = next.position;
+    const f = clampFrame(next.position, this.nFrames);
+    if (f !== this.current) {
+      this.draw(f, false);
+      this.drawn++;
+      if (!next.ended) this.notify();
+    }
+    if (next.ended) this.stop(true);
+    else this.handle = this.scheduler.request((t) => this.tick(t));
+  }
+
+  /** Write every mark whose tracks changed at frame `f` (all of them with `force`). */
+  private draw(f: number, force: boolean): void {
+    this.current = f;
+    for (const [target, tracks] of this.groups) {
+      const mark = this.marks[target];
+      if (!mark) continue;
+      const keys = tracks.map((track) => trackKey(track, f, this.buffers));
+      if (!force && sameKeys(this.lastKeys.get(target), keys)) continue;
+      const xy = composeTracks(tracks, f, this.buffers);
+      this.lastKeys.set(target, keys);
+      if (xy === null) continue;
+      try {
+        mark.set({ x: xy.x, y: xy.y });
+      } catch (error) {
+        console.error("[jaxgrad_widgets] Player: writing a mark failed", error);
+      }
+    }
+  }
+
+  private notify(): void {
+    for (const listener of this.subscribers) {
+      try {
+        listener(this);
+      } catch (error) {
+        console.error("[jaxgrad_widgets] Player: a view failed to update", error);
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// One animator per model, found again by the views.
+//
+// anywidget hands `initialize` and each `render` a different proxy of the same
+// model, so a proxy cannot be a key. Two proxies of one model return the very
+// same attribute objects (the `buffers` dict, the `tracks` list, the `layout`
+// model), while two models never share them: that identifies the model.
+
+const LIVE = new Set<Animator>();
+const IDENTITY_ATTRIBUTES = ["buffers", "tracks", "targets", "layout"];
+
+function sameModel(a: ModelLike, b: ModelLike): boolean {
+  if (a === b) return true;
+  let objects = 0;
+  for (const name of IDENTITY_ATTRIBUTES) {
+    const value = a.get(name);
+    if (value !== b.get(name)) return false;
+    if (value !== null && typeof value === "object") objects++;
+  }
+  return objects > 0;
+}
+
+export function registerAnimator(animator: Animator): void {
+  LIVE.add(animator);
+}
+
+export function unregisterAnimator(animator: Animator): void {
+  LIVE.delete(animator);
+}
+
+/** The live animator of the widget `model` is a proxy of, if there is one. */
+export function findAnimator(model: ModelLike): Animator | undefined {
+  // The newest wins: after a hot reload the old one lives until its cleanup runs.
+  let found: Animator | undefined;
+  for (const animator of LIVE) if (animator.model === model) found = animator;
+  if (found) return found;
+  for (const animator of LIVE) if (sameModel(animator.model, model)) found = animator;
+  return found;
+}

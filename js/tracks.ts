@@ -1,0 +1,543 @@
+/**
+ * Pure functions of the Player: decoding the `buffers` trait, frame arithmetic,
+ * and what each track writes into its mark at a given frame. No DOM, no model.
+ *
+ * The track kinds are those of jaxgrad_widgets/widgets/player.py:
+ * prefix, points, window, arrows, vline.
+ */
+
+import type { TrackSpec, WireBuffer } from "./types";
+
+/** A decoded buffer: float32 values, row-major, seen as `rows` x `cols`. */
+export interface Buffer2D {
+  shape: number[];
+  data: Float32Array;
+  /** shape[0] for 2-D and more; 1 for 1-D and scalars. */
+  rows: number;
+  /** The product of the remaining dimensions (the length for 1-D). */
+  cols: number;
+}
+
+export type BufferMap = Map<string, Buffer2D>;
+
+/** What a track writes into its mark: a fresh pair of arrays. */
+export interface XY {
+  x: Float64Array;
+  y: Float64Array;
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+function isArrayBuffer(value: unknown): value is ArrayBuffer {
+  return (
+    value instanceof ArrayBuffer ||
+    Object.prototype.toString.call(value) === "[object ArrayBuffer]" ||
+    Object.prototype.toString.call(value) === "[object SharedArrayBuffer]"
+  );
+}
+
+/** float32 values out of raw bytes, a view where alignment allows, else a copy. */
+function floatsFromBytes(buffer: ArrayBufferLike, byteOffset: number, byteLength: number): Float32Array {
+  const count = Math.floor(byteLength / 4);
+  if (LITTLE_ENDIAN && byteOffset % 4 === 0) {
+    return new Float32Array(buffer, byteOffset, count);
+  }
+  const view = new DataView(buffer, byteOffset, byteLength);
+  const out = new Float32Array(count);
+  for (let i = 0; i < count; i++) out[i] = view.getFloat32(4 * i, true);
+  return out;
+}
+
+function toFloat32(data: WireBuffer["data"]): Float32Array | null {
+  if (data == null) return null;
+  if (data instanceof Float32Array) return data;
+  if (isArrayBuffer(data)) return floatsFromBytes(data, 0, data.byteLength);
+  if (ArrayBuffer.isView(data)) {
+    return floatsFromBytes(data.buffer, data.byteOffset, data.byteLength);
+  }
+  if (typeof (data as ArrayLike<number>).length === "number") {
+    return Float32Array.from(data as ArrayLike<number>);
+  }
+  return null;
+}
+
+/**
+ * Decode one entry of the `buffers` trait ({shape, data} with little-endian
+ * float32 bytes). Returns null (and never throws) when the entry is malformed or
+ * holds fewer values than its shape says.
+ */
+export function decodeBuffer(wire: unknown): Buffer2D | null {
+  if (wire == null || typeof wire !== "object") return null;
+  const { shape, data } = wire as Partial<WireBuffer>;
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) return null;
+  const values = toFloat32(data as WireBuffer["data"]);
+  if (values === null) return null;
+  const size = shape.reduce((a, b) => a * b, 1);
+  if (values.length < size) return null;
+  const rows = shape.length >= 2 ? shape[0] : 1;
+  const cols = shape.length >= 2 ? shape.slice(1).reduce((a, b) => a * b, 1) : shape.length === 1 ? shape[0] : 1;
+  return {
+    shape: shape.slice(),
+    data: values.length === size ? values : values.subarray(0, size),
+    rows,
+    cols,
+  };
+}
+
+/** Decode the whole `buffers` trait; malformed entries are left out. */
+export function decodeBuffers(trait: unknown): BufferMap {
+  const out: BufferMap = new Map();
+  if (trait == null || typeof trait !== "object") return out;
+  for (const [name, wire] of Object.entries(trait as Record<string, unknown>)) {
+    const decoded = decodeBuffer(wire);
+    if (decoded !== null) out.set(name, decoded);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// Frame arithmetic
+
+/** An integer frame in [0, nFrames - 1]; non-finite input gives 0. */
+export function clampFrame(frame: number, nFrames: number): number {
+  const last = Math.max(Math.floor(Number.isFinite(nFrames) ? nFrames : 1) - 1, 0);
+  if (!Number.isFinite(frame)) return 0;
+  return Math.min(Math.max(Math.floor(frame), 0), last);
+}
+
+export interface Advance {
+  /** The new fractional position; its floor is the frame to draw. */
+  position: number;
+  /** True when playback reached the last frame and does not loop. */
+  ended: boolean;
+}
+
+/**
+ * Move a fractional playback position on by `elapsedMs` at `speedFps` frames per
+ * second. Without `loop` it stops on the last frame (ended); with `loop` it wraps
+ * from the last frame back to 0. A single frame always ends.
+ */
+export function advance(
+  position: number,
+  elapsedMs: number,
+  speedFps: number,
+  nFrames: number,
+  loop: boolean,
+): Advance {
+  const n = Math.max(Math.floor(Number.isFinite(nFrames) ? nFrames : 1), 1);
+  const last = n - 1;
+  if (n <= 1) return { position: 0, ended: true };
+  const rate = Number.isFinite(speedFps) && speedFps > 0 ? speedFps : 0;
+  const dt = Number.isFinite(elapsedMs) && elapsedMs > 0 ? elapsedMs : 0;
+  const step = (dt * rate) / 1000;
+  if (loop) {
+    // Positions live in [0, n): the last frame shows for one frame's time, then 0.
+    const start = Number.isFinite(position) ? Math.max(position, 0) : 0;
+    return { position: (start + step) % n, ended: false };
+  }
+  const start = Number.isFinite(position) ? Math.min(Math.max(position, 0), last) : 0;
+  const next = start + step;
+  if (next >= last) return { position: last, ended: true };
+  return { position: next, ended: false };
+}
+
+// ---------------------------------------------------------------------------
+// Tracks
+
+const EMPTY = (): XY => ({ x: new Float64Array(0), y: new Float64Array(0) });
+
+/** A row's number of valid frames: `length` clamped to [0, cols]; absent means cols. */
+function validLength(length: unknown, cols: number): number {
+  if (typeof length !== "number" || !Number.isFinite(length)) return cols;
+  return Math.min(Math.max(Math.floor(length), 0), cols);
+}
+
+/** Index of frame `frame` in a row with `length` valid frames: [0, length - 1]. */
+function rowIndex(frame: number, length: number): number {
+  return Math.max(Math.min(frame, length - 1), 0);
+}
+
+/** Start of row `r` in a buffer; a one-row buffer serves every row (broadcast). */
+function rowStart(buffer: Buffer2D, r: number): number {
+  return buffer.rows === 1 ? 0 : r * buffer.cols;
+}
+
+/** Rows several buffers have together: one-row buffers broadcast to the others. */
+function commonRows(...buffers: Buffer2D[]): number {
+  let rows = Infinity;
+  for (const b of buffers) if (b.rows !== 1) rows = Math.min(rows, b.rows);
+  return rows === Infinity ? (buffers.some((b) => b.rows === 1) ? 1 : 0) : rows;
+}
+
+function isRow(r: unknown, rows: number): r is number {
+  return typeof r === "number" && Number.isInteger(r) && r >= 0 && r < rows;
+}
+
+function listedRows(track: TrackSpec, rows: number): number[] {
+  if (Array.isArray(track.rows)) return track.rows.filter((r) => isRow(r, rows));
+  const all = new Array<number>(rows);
+  for (let r = 0; r < rows; r++) all[r] = r;
+  return all;
+}
+
+function rowLength(track: TrackSpec, r: number, cols: number): number {
+  const lengths = Array.isArray(track.lengths) ? track.lengths : undefined;
+  return validLength(lengths?.[r], cols);
+}
+
+/** Copies of x[from, to) and y[from, to) with non-finite points trimmed off both ends. */
+function finiteSlice(x: Float32Array, xFrom: number, y: Float32Array, yFrom: number, n: number): XY {
+  let lo = 0;
+  let hi = n;
+  while (hi > lo && !(Number.isFinite(x[xFrom + hi - 1]) && Number.isFinite(y[yFrom + hi - 1]))) hi--;
+  while (lo < hi && !(Number.isFinite(x[xFrom + lo]) && Number.isFinite(y[yFrom + lo]))) lo++;
+  return {
+    x: new Float64Array(x.subarray(xFrom + lo, xFrom + hi)),
+    y: new Float64Array(y.subarray(yFrom + lo, yFrom + hi)),
+  };
+}
+
+function get(buffers: BufferMap, name: unknown): Buffer2D | undefined {
+  return typeof name === "string" ? buffers.get(name) : undefined;
+}
+
+function prefix(track: TrackSpec, frame: number, buffers: BufferMap): XY | null {
+  const bx = get(buffers, track.x);
+  const by = get(buffers, track.y);
+  if (!bx || !by) return null;
+  const row = track.row ?? 0;
+  if (!isRow(row, commonRows(bx, by))) return null;
+  const length = validLength(track.length, Math.min(bx.cols, by.cols));
+  if (length === 0) return EMPTY();
+  const n = rowIndex(frame, length) + 1;
+  const tolerance = simplifyTolerance(track);
+  if (tolerance > 0) return simplifiedPrefix(bx, by, row, length, n - 1, tolerance);
+  return finiteSlice(bx.data, rowStart(bx, row), by.data, rowStart(by, row), n);
+}
+
+// -- opt-in simplification of long prefixes -----------------------------------
+//
+// bqplot rebuilds a Lines path from every point on every write, so a path of a
+// thousand steps costs a thousand points per frame even when most of them sit
+// within a pixel of each other (a converging descent). With `simplify: tol` a
+// point is kept only when it lies farther than tol * (the buffer's value span)
+// from the last kept point, per axis-normalised distance. Whether a point is
+// kept depends only on the points before it, so one list of kept indices per
+// row serves every frame.
+
+const SPANS = new WeakMap<Buffer2D, number>();
+
+/** max - min over the finite values of a buffer (1 when there is no spread). */
+function span(buffer: Buffer2D): number {
+  let cached = SPANS.get(buffer);
+  if (cached === undefined) {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const v of buffer.data) {
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+    cached = hi > lo && Number.isFinite(hi - lo) ? hi - lo : 1;
+    SPANS.set(buffer, cached);
+  }
+  return cached;
+}
+
+const KEPT = new WeakMap<Buffer2D, WeakMap<Buffer2D, Map<string, Int32Array>>>();
+
+/** Indices of a row's kept points among its first `length` (finite ones only). */
+export function keptIndices(bx: Buffer2D, by: Buffer2D, row: number, length: number, tolerance: number): Int32Array {
+  let byY = KEPT.get(bx);
+  if (!byY) {
+    byY = new WeakMap();
+    KEPT.set(bx, byY);
+  }
+  let cache = byY.get(by);
+  if (!cache) {
+    cache = new Map();
+    byY.set(by, cache);
+  }
+  const key = `${row}|${length}|${tolerance}`;
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const sx = span(bx) * tolerance;
+  const sy = span(by) * tolerance;
+  const ox = rowStart(bx, row);
+  const oy = rowStart(by, row);
+  const kept = new Int32Array(length);
+  let k = 0;
+  let lastX = 0;
+  let lastY = 0;
+  for (let i = 0; i < length; i++) {
+    const x = bx.data[ox + i];
+    const y = by.data[oy + i];
+    if (!(Number.isFinite(x) && Number.isFinite(y))) continue;
+    const dx = (x - lastX) / sx;
+    const dy = (y - lastY) / sy;
+    if (k === 0 || dx * dx + dy * dy > 1) {
+      kept[k++] = i;
+      lastX = x;
+      lastY = y;
+    }
+  }
+  const result = kept.slice(0, k);
+  cache.set(key, result);
+  return result;
+}
+
+/** The row's last finite index <= `last`, or -1. */
+function lastFinite(bx: Buffer2D, by: Buffer2D, row: number, last: number): number {
+  const ox = rowStart(bx, row);
+  const oy = rowStart(by, row);
+  let end = last;
+  while (end >= 0 && !(Number.isFinite(bx.data[ox + end]) && Number.isFinite(by.data[oy + end]))) end--;
+  return end;
+}
+
+/** How many kept indices are <= end (binary search). */
+function keptUpTo(kept: Int32Array, end: number): number {
+  let lo = 0;
+  let hi = kept.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (kept[mid] <= end) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * The kept points up to frame `last`. A point that is not kept lies within the
+ * tolerance of the last kept one, so the path ends within the tolerance of the
+ * current point, and the output only changes when a point is kept: a converged
+ * path is not rewritten at all.
+ */
+function simplifiedPrefix(bx: Buffer2D, by: Buffer2D, row: number, length: number, last: number, tolerance: number): XY {
+  const end = lastFinite(bx, by, row, last);
+  if (end < 0) return EMPTY();
+  const kept = keptIndices(bx, by, row, length, tolerance);
+  const n = keptUpTo(kept, end);
+  const ox = rowStart(bx, row);
+  const oy = rowStart(by, row);
+  const x = new Float64Array(n);
+  const y = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    x[j] = bx.data[ox + kept[j]];
+    y[j] = by.data[oy + kept[j]];
+  }
+  return { x, y };
+}
+
+function simplifyTolerance(track: TrackSpec): number {
+  const t = track.simplify;
+  return typeof t === "number" && Number.isFinite(t) && t > 0 ? t : 0;
+}
+
+function points(track: TrackSpec, frame: number, buffers: BufferMap): XY | null {
+  const bx = get(buffers, track.x);
+  const by = get(buffers, track.y);
+  if (!bx || !by) return null;
+  const cols = Math.min(bx.cols, by.cols);
+  if (cols === 0) return EMPTY();
+  const rows = listedRows(track, commonRows(bx, by));
+  const x = new Float64Array(rows.length);
+  const y = new Float64Array(rows.length);
+  for (let j = 0; j < rows.length; j++) {
+    const r = rows[j];
+    const i = rowIndex(frame, rowLength(track, r, cols));
+    x[j] = bx.data[rowStart(bx, r) + i];
+    y[j] = by.data[rowStart(by, r) + i];
+  }
+  return { x, y };
+}
+
+function windowTrack(track: TrackSpec, frame: number, buffers: BufferMap): XY | null {
+  const by = get(buffers, track.y);
+  const staticX = track.x_static !== undefined;
+  const bx = get(buffers, staticX ? track.x_static : track.x);
+  if (!bx || !by) return null;
+  const frames = staticX ? by.rows : commonRows(bx, by);
+  const length = validLength(track.length, frames);
+  if (length === 0) return EMPTY();
+  const f = rowIndex(frame, length);
+  const width = Math.min(by.cols, staticX ? bx.data.length : bx.cols);
+  return finiteSlice(bx.data, staticX ? 0 : rowStart(bx, f), by.data, rowStart(by, f), width);
+}
+
+/** Half-angle of the arrowhead's two strokes. */
+const HEAD_ANGLE = Math.PI / 6;
+const HEAD_COS = Math.cos(HEAD_ANGLE);
+const HEAD_SIN = Math.sin(HEAD_ANGLE);
+
+function arrows(track: TrackSpec, frame: number, buffers: BufferMap): XY | null {
+  const b0x = get(buffers, track.x0);
+  const b0y = get(buffers, track.y0);
+  const b1x = get(buffers, track.x1);
+  const b1y = get(buffers, track.y1);
+  if (!b0x || !b0y || !b1x || !b1y) return null;
+  const cols = Math.min(b0x.cols, b0y.cols, b1x.cols, b1y.cols);
+  if (cols === 0) return EMPTY();
+  const rows = listedRows(track, commonRows(b0x, b0y, b1x, b1y));
+  const head = typeof track.head === "number" && Number.isFinite(track.head) && track.head >= 0 ? track.head : 0.25;
+  // Per arrow: separator, shaft (2), NaN, head (3).
+  const x = new Float64Array(rows.length * 7);
+  const y = new Float64Array(rows.length * 7);
+  let n = 0;
+  for (const r of rows) {
+    const i = rowIndex(frame, rowLength(track, r, cols));
+    const x0 = b0x.data[rowStart(b0x, r) + i];
+    const y0 = b0y.data[rowStart(b0y, r) + i];
+    const x1 = b1x.data[rowStart(b1x, r) + i];
+    const y1 = b1y.data[rowStart(b1y, r) + i];
+    if (!(Number.isFinite(x0) && Number.isFinite(y0) && Number.isFinite(x1) && Number.isFinite(y1))) continue;
+    const dx = x1 - x0;
+    const dy = y1 - y0;
+    const len = Math.hypot(dx, dy);
+    if (!(len > 0) || !Number.isFinite(len)) continue;
+    if (n > 0) {
+      x[n] = NaN;
+      y[n] = NaN;
+      n++;
+    }
+    x[n] = x0;
+    y[n] = y0;
+    x[n + 1] = x1;
+    y[n + 1] = y1;
+    n += 2;
+    if (head > 0) {
+      const h = head * len;
+      const ux = dx / len;
+      const uy = dy / len;
+      // Wing = tip - h * (cos * u +/- sin * perp), perp = (-uy, ux).
+      const ax = h * HEAD_COS * ux;
+      const ay = h * HEAD_COS * uy;
+      const bx = h * HEAD_SIN * -uy;
+      const by = h * HEAD_SIN * ux;
+      x[n] = NaN;
+      y[n] = NaN;
+      x[n + 1] = x1 - ax - bx;
+      y[n + 1] = y1 - ay - by;
+      x[n + 2] = x1;
+      y[n + 2] = y1;
+      x[n + 3] = x1 - ax + bx;
+      y[n + 3] = y1 - ay + by;
+      n += 4;
+    }
+  }
+  return { x: x.slice(0, n), y: y.slice(0, n) };
+}
+
+function vline(track: TrackSpec, frame: number): XY {
+  const low = typeof track.low === "number" && Number.isFinite(track.low) ? track.low : 0;
+  const high = typeof track.high === "number" && Number.isFinite(track.high) ? track.high : 1;
+  return { x: Float64Array.of(frame, frame), y: Float64Array.of(low, high) };
+}
+
+/**
+ * The x/y a track writes at integer frame `frame` (already clamped to the
+ * Player's n_frames). Returns null when the track cannot be drawn (an unknown
+ * kind, a missing buffer, a row out of range): its mark is then left alone.
+ */
+export function computeTrack(track: TrackSpec, frame: number, buffers: BufferMap): XY | null {
+  const f = Number.isFinite(frame) ? Math.max(Math.floor(frame), 0) : 0;
+  switch (track.kind) {
+    case "prefix":
+      return prefix(track, f, buffers);
+    case "points":
+      return points(track, f, buffers);
+    case "window":
+      return windowTrack(track, f, buffers);
+    case "arrows":
+      return arrows(track, f, buffers);
+    case "vline":
+      return vline(track, f);
+    default:
+      return null;
+  }
+}
+
+/**
+ * A number that changes exactly when the track's output can change between two
+ * frames (the frame clamped to the valid length), so the Player can skip writes.
+ */
+export function trackKey(track: TrackSpec, frame: number, buffers: BufferMap): number {
+  const f = Number.isFinite(frame) ? Math.max(Math.floor(frame), 0) : 0;
+  switch (track.kind) {
+    case "prefix": {
+      const bx = get(buffers, track.x);
+      const by = get(buffers, track.y);
+      if (!bx || !by) return -1;
+      const row = track.row ?? 0;
+      const length = validLength(track.length, Math.min(bx.cols, by.cols));
+      const index = rowIndex(f, length);
+      const tolerance = simplifyTolerance(track);
+      if (tolerance === 0 || !isRow(row, commonRows(bx, by))) return index;
+      // Simplified: the output changes only when one more point is kept.
+      const end = lastFinite(bx, by, row, index);
+      return end < 0 ? 0 : keptUpTo(keptIndices(bx, by, row, length, tolerance), end);
+    }
+    case "points":
+    case "arrows": {
+      const names = track.kind === "points" ? [track.x, track.y] : [track.x0, track.y0, track.x1, track.y1];
+      const found: Buffer2D[] = [];
+      for (const name of names) {
+        const b = get(buffers, name);
+        if (!b) return -1;
+        found.push(b);
+      }
+      const rows = commonRows(...found);
+      const cols = Math.min(...found.map((b) => b.cols));
+      let longest = 0;
+      for (const r of listedRows(track, rows)) longest = Math.max(longest, rowLength(track, r, cols));
+      return rowIndex(f, longest);
+    }
+    case "window": {
+      const by = get(buffers, track.y);
+      const staticX = track.x_static !== undefined;
+      const bx = get(buffers, staticX ? track.x_static : track.x);
+      if (!bx || !by) return -1;
+      return rowIndex(f, validLength(track.length, staticX ? by.rows : commonRows(bx, by)));
+    }
+    case "vline":
+      return f;
+    default:
+      return -1;
+  }
+}
+
+/**
+ * Everything the tracks of one mark write at a frame, as one x/y pair: tracks
+ * that share a mark are joined with a NaN separator (none for `points`, whose
+ * marks are scatters), and never with a NaN at either end. Null when no track
+ * of the mark can be drawn.
+ */
+export function composeTracks(tracks: readonly TrackSpec[], frame: number, buffers: BufferMap): XY | null {
+  if (tracks.length === 1) return computeTrack(tracks[0], frame, buffers);
+  const parts: { xy: XY; separate: boolean }[] = [];
+  let total = 0;
+  for (const track of tracks) {
+    const xy = computeTrack(track, frame, buffers);
+    if (xy === null) continue;
+    parts.push({ xy, separate: track.kind !== "points" });
+    total += xy.x.length;
+  }
+  if (parts.length === 0) return null;
+  if (parts.length === 1) return parts[0].xy;
+  const x = new Float64Array(total + parts.length);
+  const y = new Float64Array(total + parts.length);
+  let n = 0;
+  let previousSeparates = false;
+  for (const { xy, separate } of parts) {
+    if (xy.x.length === 0) continue;
+    if (n > 0 && (separate || previousSeparates)) {
+      x[n] = NaN;
+      y[n] = NaN;
+      n++;
+    }
+    x.set(xy.x, n);
+    y.set(xy.y, n);
+    n += xy.x.length;
+    previousSeparates = separate;
+  }
+  return { x: x.slice(0, n), y: y.slice(0, n) };
+}

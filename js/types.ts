@@ -1,0 +1,70 @@
+/**
+ * The shapes the front end exchanges with anywidget, bqplot and the Python Player
+ * (jaxgrad_widgets/widgets/player.py documents the protocol).
+ */
+
+/** Any listener the model calls back. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Listener = (...args: any[]) => void;
+
+/**
+ * The part of anywidget's model proxy the Player uses. `set` also takes an object
+ * (Backbone semantics: several attributes in one call, one change event each).
+ */
+export interface ModelLike {
+  get(name: string): unknown;
+  set(name: string | Record<string, unknown>, value?: unknown): void;
+  on(name: string, callback: Listener): void;
+  off(name?: string | null, callback?: Listener | null): void;
+  save_changes(): void;
+  widget_manager?: { get_model(id: string): Promise<unknown> | unknown };
+}
+
+/** A bqplot mark's browser model, as far as the Player writes it. */
+export interface MarkModelLike {
+  set(attrs: { x: Float64Array; y: Float64Array }): void;
+}
+
+/** One entry of the `buffers` trait: little-endian float32 bytes plus shape. */
+export interface WireBuffer {
+  shape: number[];
+  data: DataView | ArrayBuffer | ArrayBufferView | ArrayLike<number>;
+}
+
+export type TrackKind = "prefix" | "points" | "window" | "arrows" | "vline";
+
+/** One entry of the `tracks` trait. Fields a kind does not use are ignored. */
+export interface TrackSpec {
+  /** Index into the `targets` trait. */
+  target: number;
+  kind: TrackKind | string;
+  /** Buffer names (prefix, points, window). */
+  x?: string;
+  y?: string;
+  /** window: a 1-D buffer used as x for every frame. */
+  x_static?: string;
+  /** prefix: the buffer row. */
+  row?: number;
+  /**
+   * prefix (optional, an extension of player.py's protocol): drop points closer
+   * than this fraction of the buffer's value span to the last kept point (per
+   * axis). Absent or 0: every point, exactly.
+   */
+  simplify?: number;
+  /** points, arrows: the buffer rows to draw (all rows when absent). */
+  rows?: number[];
+  /** prefix, window: number of valid frames. */
+  length?: number;
+  /** points, arrows: number of valid frames per buffer row (indexed by buffer row). */
+  lengths?: number[];
+  /** arrows: buffer names of the start and end points. */
+  x0?: string;
+  y0?: string;
+  x1?: string;
+  y1?: string;
+  /** arrows: head size as a fraction of the segment length. */
+  head?: number;
+  /** vline: the y extent. */
+  low?: number;
+  high?: number;
+}

@@ -1,0 +1,261 @@
+"""GradDescentWidget without a browser: traits, engine agreement, browser-message clamping."""
+
+import jax
+import numpy as np
+import optax
+import pytest
+import traitlets
+
+from jaxgrad_widgets import GradDescentWidget
+from jaxgrad_widgets.engine import (
+    DescentConfigError,
+    Objective,
+    ObjectiveError,
+    OptimizerError,
+    descent_for,
+    trajectories,
+)
+from jaxgrad_widgets.functions import goldfield, himmelblau
+from jaxgrad_widgets.widgets.controls import STEPS_RANGE
+
+
+@pytest.fixture
+def widget():
+    return GradDescentWidget(goldfield, starts=[(0.1, 0.1), (-0.1, -0.1)], learning_rate=0.05)
+
+
+def _decode(player, name):
+    entry = player.buffers[name]
+    return np.frombuffer(entry["data"], dtype="<f4").reshape(entry["shape"])
+
+
+def test_widget_agrees_with_the_engine(widget):
+    expected = trajectories(
+        Objective(goldfield), "sgd", [(0.1, 0.1), (-0.1, -0.1)], 300, {"learning_rate": 0.05}
+    )
+    np.testing.assert_array_equal(widget.trajectory, expected.params)
+    np.testing.assert_array_equal(widget.losses, expected.loss)
+    assert widget.trajectory.shape == (2, 301, 2)
+    np.testing.assert_allclose(widget.trajectory[:, -1], [[1, 1], [-1, -1]], atol=1e-4)
+    # The Player got the same numbers as float32 buffers, and one track set per start.
+    np.testing.assert_array_equal(_decode(widget.player, "px"), expected.params[:, :, 0])
+    np.testing.assert_array_equal(_decode(widget.player, "loss"), expected.loss)
+    assert widget.player.n_frames == 301
+    assert [t["kind"] for t in widget.player.tracks].count("prefix") == 4
+
+
+def test_status_rows_and_status_line(widget):
+    rows = widget.status
+    assert [r["summary"] for r in rows] == ["converged at step 98", "converged at step 98"]
+    assert rows[0]["loss"] == pytest.approx(1.0)
+    assert "converged at step 98" in widget.status_table.value
+    assert widget.message.startswith("gradient descent, learning rate 0.05, 300 steps from 2 starts")
+
+
+def test_learning_rate_both_ways(widget):
+    slider = widget.controls.sliders["learning_rate"]
+    widget.learning_rate = 0.02
+    assert slider.value == pytest.approx(0.02)
+    slider.value = 0.01
+    assert widget.learning_rate == pytest.approx(0.01)
+    assert widget.status[0]["summary"] != "converged at step 98"
+
+
+def test_divergence_shows_step_and_hint(widget):
+    widget.learning_rate = 1.0
+    row = widget.status[0]
+    assert row["summary"] == "diverged at step 5"
+    assert row["state"] == "diverged"
+    assert row["hint"] == "try a learning rate of 0.125 or less"
+    assert 'data-state="diverged"' in widget.status_table.value
+    # The path in the Player stops before the first non-finite record.
+    (path_track,) = [t for t in widget.player.tracks if t["kind"] == "prefix" and t["row"] == 0
+                     and t["x"] == "px"]
+    assert path_track["length"] == 5
+
+
+def test_optimizer_switch_shows_its_hyperparameters(widget):
+    widget.optimizer = "momentum"
+    sliders = widget.controls.sliders
+    assert sliders["momentum"].layout.display is None
+    assert sliders["b1"].layout.display == "none"
+    assert widget.hyperparameters["momentum"] == 0.9
+    sliders["momentum"].value = 0.5
+    assert widget.hyperparameters["momentum"] == 0.5
+    widget.controls.optimizer.value = "adam"
+    assert widget.optimizer == "adam"
+    assert sliders["momentum"].layout.display == "none"
+    assert sliders["b2"].layout.display is None
+
+
+def test_custom_optax_transformation_disables_the_learning_rate_slider():
+    w = GradDescentWidget(goldfield, optimizer=optax.chain(optax.clip(0.05), optax.sgd(0.1)))
+    assert w.controls.sliders["learning_rate"].disabled
+    assert w.controls.optimizer.value == "custom"
+    np.testing.assert_allclose(w.trajectory[0, -1], [1.0, 1.0], atol=1e-3)
+
+
+def test_steps_slider_and_clamping(widget):
+    widget.controls.steps.value = 40
+    assert widget.steps == 40
+    assert widget.trajectory.shape == (2, 41, 2)
+    # The slider itself refuses out-of-range values; ours clamps whatever arrives.
+    widget._on_steps_control({"new": 10**9})
+    assert widget.steps == STEPS_RANGE[1]
+    widget._on_steps_control({"new": "many"})
+    assert widget.steps == STEPS_RANGE[1]
+
+
+def test_learning_rate_from_the_browser_is_clamped(widget):
+    handler = widget._make_slider_handler("learning_rate")
+    handler({"new": 1e6})
+    assert widget.learning_rate == 10.0
+    handler({"new": float("nan")})
+    assert widget.learning_rate == 0.01  # NaN -> the registry default
+
+
+def test_drag_recomputes_the_dragged_path(widget):
+    before = widget.trajectory[0].copy()
+    widget._on_drag(None, {"event": "drag", "index": 0, "point": {"x": -1.5, "y": 0.5}})
+    np.testing.assert_allclose(widget.starts[0], [-1.5, 0.5])
+    assert not np.array_equal(widget.trajectory[0], before)
+    np.testing.assert_allclose(widget.trajectory[0, 0], [-1.5, 0.5])
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        {"index": 7, "point": {"x": 0, "y": 0}},
+        {"index": True, "point": {"x": 0, "y": 0}},
+        {"index": 0, "point": {"x": "nan", "y": 0}},
+        {"index": 0, "point": {"x": None, "y": 0}},
+        {"index": 0},
+        "not a dict",
+    ],
+)
+def test_malformed_drag_events_are_ignored(widget, event):
+    before = widget.starts.copy()
+    widget._on_drag(None, event)
+    np.testing.assert_array_equal(widget.starts, before)
+
+
+def test_drag_outside_the_map_is_clamped(widget):
+    widget._on_drag(None, {"index": 1, "point": {"x": 1e9, "y": -1e9}})
+    np.testing.assert_allclose(widget.starts[1], [2.0, -2.0])
+
+
+def test_click_adds_a_start_and_garbage_is_dropped(widget):
+    mark = widget.map.starts
+    with mark.hold_trait_notifications():
+        mark.x = np.array([0.1, -0.1, 1.5], np.float32)
+        mark.y = np.array([0.1, -0.1, -1.0], np.float32)
+    assert widget.trajectory.shape[0] == 3
+    np.testing.assert_allclose(widget.starts[2], [1.5, -1.0])
+    with mark.hold_trait_notifications():
+        mark.x = np.array([0.1, -0.1, 1.5, np.nan, 50.0])
+        mark.y = np.array([0.1, -0.1, -1.0, 0.0, 0.0])
+    assert widget.starts.shape == (4, 2)
+    np.testing.assert_allclose(widget.starts[3], [2.0, 0.0])
+    np.testing.assert_allclose(mark.x, [0.1, -0.1, 1.5, 2.0], rtol=1e-6)
+
+
+def test_starts_are_capped_at_the_maximum():
+    w = GradDescentWidget(goldfield, max_starts=3)
+    with w.map.starts.hold_trait_notifications():
+        w.map.starts.x = np.linspace(-1, 1, 5)
+        w.map.starts.y = np.linspace(-1, 1, 5)
+    assert w.starts.shape == (3, 2)
+    assert w.message == "at most 3 starts; remove one to add another"
+    assert len(w.map.starts.x) == 3
+
+
+def test_remove_and_clear_starts(widget):
+    widget.add_start((1.5, -1.5))
+    assert len(widget.starts) == 3
+    widget.remove_button.click()
+    assert len(widget.starts) == 2
+    widget.clear_button.click()
+    assert len(widget.starts) == 1
+    widget.clear_button.click()
+    widget.remove_button.click()  # the only start: refused in the status line
+    assert widget.message == "this is the only start; drag it, or add another first"
+
+
+def test_python_assignments_raise_clear_errors(widget):
+    with pytest.raises(DescentConfigError, match="steps=0: take at least 1 step"):
+        widget.steps = 0
+    with pytest.raises(OptimizerError, match="outside the allowed range"):
+        widget.learning_rate = -0.1
+    with pytest.raises(OptimizerError, match="unknown optimizer 'fast'"):
+        widget.optimizer = "fast"
+    with pytest.raises(ObjectiveError, match="more than this widget's maximum of 16"):
+        widget.starts = np.zeros((17, 2))
+    with pytest.raises(ObjectiveError, match=r"starts must have shape \(number of starts, 2\)"):
+        widget.starts = [[1, 2, 3]]
+    with pytest.raises(traitlets.TraitError):
+        widget.steps = "ten"
+    # The widget still works after every refusal.
+    assert widget.steps == 300 and widget.trajectory.shape == (2, 301, 2)
+
+
+def test_step_reset_and_run(widget):
+    widget.reset()
+    assert widget.frame == 0
+    np.testing.assert_allclose(widget.current_points(), [[0.1, 0.1], [-0.1, -0.1]])
+    points = widget.step()
+    assert widget.frame == 1
+    np.testing.assert_allclose(points, widget.trajectory[:, 1])
+    widget.run()
+    assert widget.player.playing and widget.frame == 0
+
+
+def test_log_loss_toggle_switches_the_scale(widget):
+    widget.log_toggle.value = True
+    assert widget.log_loss
+    assert type(widget.loss_view.y_scale).__name__ == "LogScale"
+    shown = _decode(widget.player, "loss")
+    assert shown.min() > 0
+
+
+def test_no_recompilation_when_sliders_move(widget):
+    descent = descent_for(widget.objective, "sgd")
+    traces = descent.trace_count
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        widget.controls.sliders["learning_rate"].value = float(10 ** rng.uniform(-4, -1.5))
+        widget._on_drag(None, {"index": 0, "point": {"x": rng.uniform(-2, 2),
+                                                     "y": rng.uniform(-2, 2)}})
+    assert descent.trace_count == traces
+
+
+def test_minima_and_bounds_of_a_known_function():
+    w = GradDescentWidget(himmelblau, starts=[(0, 0), (-1, -1)])
+    assert w.bounds == ((-5.0, 5.0), (-5.0, 5.0))
+    assert len(w.map.minima.x) == 4
+    assert [a.label for a in w.figure.axes] == ["x", "y"]
+
+
+def test_unknown_function_gets_bounds_around_start_and_minimum():
+    w = GradDescentWidget(lambda a, b: (a - 1) ** 2 + 3 * (b + 2) ** 2)
+    (x_low, x_high), (y_low, y_high) = w.bounds
+    assert x_low < 0.3 < 1 < x_high and y_low < -2 < 0.3 < y_high
+    np.testing.assert_allclose(w.minima, [[1, -2]], atol=1e-3)
+    assert [a.label for a in w.figure.axes] == ["a", "b"]
+
+
+def test_one_dimensional_functions_are_pointed_elsewhere():
+    with pytest.raises(ObjectiveError, match="use DerivativeWidget for a 1-D function"):
+        GradDescentWidget(lambda x: x**2)
+
+
+def test_python_copies_of_player_marks_hold_the_final_state(widget):
+    path = widget.map.paths[0]
+    np.testing.assert_array_equal(path.x, widget.trajectory[0, :, 0])
+    assert widget.map.paths[1].visible and not widget.map.paths[2].visible
+
+
+def test_jax_still_fine_after_widget_errors():
+    w = GradDescentWidget(goldfield)
+    w.learning_rate = 10.0
+    assert w.status[0]["state"] == "diverged"
+    assert float(jax.grad(lambda x: x**2)(3.0)) == 6.0

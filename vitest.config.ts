@@ -1,0 +1,10 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["tests/js/**/*.test.ts"],
+    environment: "jsdom",
+    restoreMocks: true,
+    unstubGlobals: true,
+  },
+});

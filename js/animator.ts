@@ -3,8 +3,8 @@
  * `initialize`), however many views show the widget, so only one loop writes the
  * marks.
  *
- * During playback it writes each mark's x and y (one `set` per mark per frame) and
- * sends nothing to the kernel; the model's `frame` stays the last committed frame.
+ * During playback it writes each mark's x and y (one `set` per mark per frame), or
+ * the `frame` of a target driven by a `frame` track, and sends nothing to the kernel; the model's `frame` stays the last committed frame.
  * When playback stops (end reached, pause, a step, a scrub released) it commits:
  * sets `frame` and `playing` and calls `save_changes` once.
  *
@@ -17,6 +17,7 @@ import {
   clampFrame,
   composeTracks,
   decodeBuffers,
+  frameValue,
   trackKey,
   type BufferMap,
 } from "./tracks";
@@ -416,11 +417,19 @@ export class Animator {
       if (!mark) continue;
       const keys = tracks.map((track) => trackKey(track, f, this.buffers));
       if (!force && sameKeys(this.lastKeys.get(target), keys)) continue;
-      const xy = composeTracks(tracks, f, this.buffers);
       this.lastKeys.set(target, keys);
-      if (xy === null) continue;
+      // A `frame` track writes the target's own frame (a view that draws frames
+      // itself, like the 3-D surface); the other kinds write x and y.
+      const frameTrack = tracks.find((track) => track.kind === "frame");
+      const xyTracks = frameTrack ? tracks.filter((track) => track.kind !== "frame") : tracks;
       try {
-        mark.set({ x: xy.x, y: xy.y });
+        if (frameTrack) {
+          const value = frameValue(frameTrack, f);
+          if (value !== null) mark.set({ frame: value });
+        }
+        if (xyTracks.length === 0) continue;
+        const xy = composeTracks(xyTracks, f, this.buffers);
+        if (xy !== null) mark.set({ x: xy.x, y: xy.y });
       } catch (error) {
         console.error("[jaxgrad_widgets] Player: writing a mark failed", error);
       }

@@ -144,6 +144,57 @@ export const CSS = `
 .jgw-root .bqplot > svg .plotarea_background {
   fill: transparent;
 }
+/* The map: clicks on the shading and the contour lines fall through to the plot
+   background, where bqplot turns a click into "add a start" with data coordinates. */
+.jgw-map image,
+.jgw-map .heatmap,
+.jgw-map path.line {
+  pointer-events: none;
+}
+.jgw-root .jgw-title {
+  color: ${FG};
+  font-family: ${FONT};
+  font-size: var(--jp-ui-font-size2, 15px);
+  margin: 2px 0 4px;
+}
+.jgw-root .jgw-status-table {
+  border-collapse: collapse;
+  color: ${FG};
+  font-family: ${FONT};
+  font-size: var(--jp-ui-font-size1, 13px);
+  font-variant-numeric: tabular-nums;
+  margin: 4px 0;
+}
+.jgw-root .jgw-status-table th,
+.jgw-root .jgw-status-table td {
+  padding: 2px 10px 2px 0;
+  text-align: left;
+  border-bottom: 1px solid var(--jp-border-color2, #e0e0e0);
+}
+.jgw-root .jgw-status-table th {
+  color: ${FG2};
+  font-weight: 600;
+}
+.jgw-root .jgw-swatch {
+  display: inline-block;
+  width: 12px;
+  height: 12px;
+  border-radius: 50%;
+  border: 1px solid rgba(0, 0, 0, 0.5);
+  vertical-align: middle;
+}
+.jgw-root .jgw-status-line {
+  color: ${FG2};
+  font-family: ${FONT};
+  font-size: var(--jp-ui-font-size0, 12px);
+  min-height: 1.4em;
+}
+.jgw-root .jgw-readout td {
+  padding: 2px 14px 2px 0;
+  font-family: ${FONT};
+  font-variant-numeric: tabular-nums;
+}
+
 `;
 
 /** Add the stylesheet to `doc` once; later calls do nothing. */

@@ -3,7 +3,8 @@
  * and what each track writes into its mark at a given frame. No DOM, no model.
  *
  * The track kinds are those of jaxgrad_widgets/widgets/player.py:
- * prefix, points, window, arrows, vline.
+ * prefix, points, window, arrows, vline (they write a mark's x and y) and frame
+ * (it writes a model's `frame`, see `frameValue`).
  */
 
 import type { TrackSpec, WireBuffer } from "./types";
@@ -434,9 +435,22 @@ function vline(track: TrackSpec, frame: number): XY {
 }
 
 /**
+ * The `frame` a track of kind "frame" writes into its target at integer frame
+ * `frame`: the frame itself, clamped to [0, length - 1] when the track has a
+ * `length` (0 for length 0). Null for any other kind.
+ */
+export function frameValue(track: TrackSpec, frame: number): number | null {
+  if (track.kind !== "frame") return null;
+  const f = Number.isFinite(frame) ? Math.max(Math.floor(frame), 0) : 0;
+  if (track.length === undefined) return f;
+  return rowIndex(f, validLength(track.length, Number.MAX_SAFE_INTEGER));
+}
+
+/**
  * The x/y a track writes at integer frame `frame` (already clamped to the
  * Player's n_frames). Returns null when the track cannot be drawn (an unknown
- * kind, a missing buffer, a row out of range): its mark is then left alone.
+ * kind, a missing buffer, a row out of range, or a `frame` track, which writes no
+ * x/y): its mark is then left alone.
  */
 export function computeTrack(track: TrackSpec, frame: number, buffers: BufferMap): XY | null {
   const f = Number.isFinite(frame) ? Math.max(Math.floor(frame), 0) : 0;
@@ -500,6 +514,8 @@ export function trackKey(track: TrackSpec, frame: number, buffers: BufferMap): n
     }
     case "vline":
       return f;
+    case "frame":
+      return frameValue(track, f) ?? -1;
     default:
       return -1;
   }

@@ -20,9 +20,13 @@ export interface ModelLike {
   widget_manager?: { get_model(id: string): Promise<unknown> | unknown };
 }
 
-/** A bqplot mark's browser model, as far as the Player writes it. */
+/**
+ * A target's browser model, as far as the Player writes it: a bqplot mark gets
+ * `{x, y}`, a model driven by a `frame` track (e.g. the 3-D surface view) gets
+ * `{frame}`.
+ */
 export interface MarkModelLike {
-  set(attrs: { x: Float64Array; y: Float64Array }): void;
+  set(attrs: { x: Float64Array; y: Float64Array } | { frame: number }): void;
 }
 
 /** One entry of the `buffers` trait: little-endian float32 bytes plus shape. */
@@ -31,7 +35,7 @@ export interface WireBuffer {
   data: DataView | ArrayBuffer | ArrayBufferView | ArrayLike<number>;
 }
 
-export type TrackKind = "prefix" | "points" | "window" | "arrows" | "vline";
+export type TrackKind = "prefix" | "points" | "window" | "arrows" | "vline" | "frame";
 
 /** One entry of the `tracks` trait. Fields a kind does not use are ignored. */
 export interface TrackSpec {
@@ -53,7 +57,7 @@ export interface TrackSpec {
   simplify?: number;
   /** points, arrows: the buffer rows to draw (all rows when absent). */
   rows?: number[];
-  /** prefix, window: number of valid frames. */
+  /** prefix, window, frame: number of valid frames. */
   length?: number;
   /** points, arrows: number of valid frames per buffer row (indexed by buffer row). */
   lengths?: number[];

@@ -12,7 +12,13 @@ Example:
 """
 
 from .advice import stable_learning_rate
-from .derivatives import check_order, derivatives_on, nth_derivative
+from .derivatives import (
+    check_order,
+    critical_points_1d,
+    derivatives_on,
+    nth_derivative,
+    stationary_kind,
+)
 from .descent import (
     DEFAULT_LIMITS,
     DEFAULT_TOLERANCE,
@@ -65,6 +71,7 @@ __all__ = [
     "check_order",
     "classify_point",
     "contour_paths",
+    "critical_points_1d",
     "curve_values",
     "default_bounds",
     "default_levels",
@@ -76,6 +83,7 @@ __all__ = [
     "nth_derivative",
     "resolve_optimizer",
     "stable_learning_rate",
+    "stationary_kind",
     "suggest_bounds",
     "trajectories",
 ]

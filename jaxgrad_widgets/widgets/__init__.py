@@ -6,7 +6,8 @@ Example:
     'GradDescentWidget'
 """
 
+from .derivative import DerivativeWidget
 from .grad_descent import GradDescentWidget
 from .player import Player
 
-__all__ = ["GradDescentWidget", "Player"]
+__all__ = ["DerivativeWidget", "GradDescentWidget", "Player"]

@@ -434,7 +434,8 @@ class GradDescentWidget(ipywidgets.VBox):
         refused = ""
         if len(points) > self.max_starts:
             points = points[: self.max_starts]
-            refused = f"at most {self.max_starts} starts; remove one to add another"
+            plural = "s" if self.max_starts != 1 else ""
+            refused = f"at most {self.max_starts} start{plural}; remove one to add another"
         if not points:
             points = [tuple(self.starts[0, list(self.dims)])]
         starts = np.repeat(self.starts[:1], len(points), axis=0)

@@ -13,7 +13,7 @@ from __future__ import annotations
 START_COLORS: tuple[str, ...] = (
     "#ff3b30",  # red
     "#ff9500",  # orange
-    "#ffffff",  # white
+    "#f2f2f7",  # near-white (not the contours' pure white)
     "#ff2d95",  # pink
     "#00c7e6",  # cyan
     "#b4ff3b",  # lime
@@ -53,3 +53,26 @@ def start_color(index: int) -> str:
         '#ff9500'
     """
     return START_COLORS[index % len(START_COLORS)]
+
+
+#: f, f′, f″, ... in the derivative explorer (cycles after the last).
+DERIVATIVE_COLORS: tuple[str, ...] = (
+    "#1f77b4",
+    "#d62728",
+    "#2ca02c",
+    "#9467bd",
+    "#ff7f0e",
+    "#8c564b",
+    "#e377c2",
+    "#17becf",
+    "#7f7f7f",
+)
+#: The tangent line and the draggable x marker.
+TANGENT_COLOR = "#ff7f0e"
+#: Critical points by kind.
+CRITICAL_POINT_COLORS: dict[str, str] = {
+    "minimum": "#2ca02c",
+    "maximum": "#d62728",
+    "inflection": "#9467bd",
+    "undetermined": "#7f7f7f",
+}

@@ -27,6 +27,13 @@ with a single row is shared by every row):
     NaN-separated segments with a small head (no NaN at the end).
 ``vline``
     ``x = [f, f]``, ``y = [low, high]``: the current-frame marker on a loss plot.
+``frame``
+    writes no ``x``/``y``: sets the target model's own ``frame`` trait to ``f``
+    (clamped to ``[0, length - 1]`` when the track has a ``length``), in the
+    browser only (no ``save_changes``). For a target that draws its frames itself,
+    e.g. :class:`~jaxgrad_widgets.widgets.surface.SurfaceView`:
+    ``{"target": i, "kind": "frame"}``. Python's copy of the target's ``frame``
+    stays what Python last set; link it to the Player's ``frame`` if it matters.
 
 Example:
     >>> import numpy as np, bqplot

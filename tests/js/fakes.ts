@@ -138,9 +138,15 @@ export class FakeMark {
   calls: MarkCall[] = [];
 
   set(attrs: Record<string, unknown>): void {
-    const x = attrs.x as Float64Array;
-    const y = attrs.y as Float64Array;
-    this.calls.push({ keys: Object.keys(attrs).sort(), x: Array.from(x), y: Array.from(y), rawX: x, rawY: y });
+    const x = attrs.x as Float64Array | undefined;
+    const y = attrs.y as Float64Array | undefined;
+    this.calls.push({
+      keys: Object.keys(attrs).sort(),
+      x: x ? Array.from(x) : [],
+      y: y ? Array.from(y) : [],
+      rawX: x,
+      rawY: y,
+    });
   }
 
   get last(): MarkCall | undefined {

@@ -49,7 +49,9 @@ def test_status_rows_and_status_line(widget):
     assert [r["summary"] for r in rows] == ["converged at step 98", "converged at step 98"]
     assert rows[0]["loss"] == pytest.approx(1.0)
     assert "converged at step 98" in widget.status_table.value
-    assert widget.message.startswith("gradient descent, learning rate 0.05, 300 steps from 2 starts")
+    assert widget.message.startswith(
+        "gradient descent, learning rate 0.05, 300 steps from 2 starts"
+    )
 
 
 def test_learning_rate_both_ways(widget):
@@ -69,8 +71,11 @@ def test_divergence_shows_step_and_hint(widget):
     assert row["hint"] == "try a learning rate of 0.125 or less"
     assert 'data-state="diverged"' in widget.status_table.value
     # The path in the Player stops before the first non-finite record.
-    (path_track,) = [t for t in widget.player.tracks if t["kind"] == "prefix" and t["row"] == 0
-                     and t["x"] == "px"]
+    (path_track,) = [
+        t
+        for t in widget.player.tracks
+        if t["kind"] == "prefix" and t["row"] == 0 and t["x"] == "px"
+    ]
     assert path_track["length"] == 5
 
 
@@ -223,8 +228,9 @@ def test_no_recompilation_when_sliders_move(widget):
     rng = np.random.default_rng(0)
     for _ in range(50):
         widget.controls.sliders["learning_rate"].value = float(10 ** rng.uniform(-4, -1.5))
-        widget._on_drag(None, {"index": 0, "point": {"x": rng.uniform(-2, 2),
-                                                     "y": rng.uniform(-2, 2)}})
+        widget._on_drag(
+            None, {"index": 0, "point": {"x": rng.uniform(-2, 2), "y": rng.uniform(-2, 2)}}
+        )
     assert descent.trace_count == traces
 
 

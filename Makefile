@@ -59,6 +59,7 @@ test: setup-dev js lint test-js
 
 benchmarks: setup-dev js
 	$(PY) benchmarks/engine.py
+	$(PY) benchmarks/latency.py
 
 clean:
 	rm -rf $(VENV) node_modules jaxgrad_widgets/static .pytest_cache .ruff_cache

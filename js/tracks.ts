@@ -62,6 +62,16 @@ function toFloat32(data: WireBuffer["data"]): Float32Array | null {
   return null;
 }
 
+const MAX_ARANGE = 1 << 24;
+
+function indices(shape: number[]): Float32Array | null {
+  const size = shape.reduce((a, b) => a * b, 1);
+  if (size > MAX_ARANGE) return null;
+  const out = new Float32Array(size);
+  for (let i = 0; i < size; i++) out[i] = i;
+  return out;
+}
+
 /**
  * Decode one entry of the `buffers` trait ({shape, data} with little-endian
  * float32 bytes). Returns null (and never throws) when the entry is malformed or
@@ -69,9 +79,10 @@ function toFloat32(data: WireBuffer["data"]): Float32Array | null {
  */
 export function decodeBuffer(wire: unknown): Buffer2D | null {
   if (wire == null || typeof wire !== "object") return null;
-  const { shape, data } = wire as Partial<WireBuffer>;
+  const { shape, data, arange } = wire as Partial<WireBuffer>;
   if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) return null;
-  const values = toFloat32(data as WireBuffer["data"]);
+  // {shape, arange: true} stands for 0, 1, 2, ... (step indices): nothing to send.
+  const values = arange === true ? indices(shape) : toFloat32(data as WireBuffer["data"]);
   if (values === null) return null;
   const size = shape.reduce((a, b) => a * b, 1);
   if (values.length < size) return null;
@@ -452,8 +463,14 @@ export function frameValue(track: TrackSpec, frame: number): number | null {
  * kind, a missing buffer, a row out of range, or a `frame` track, which writes no
  * x/y): its mark is then left alone.
  */
+/** The frame a track shows: `whole` tracks always show their last valid frame. */
+function trackFrame(track: TrackSpec, frame: number): number {
+  if (track.whole === true) return Number.MAX_SAFE_INTEGER;
+  return Number.isFinite(frame) ? Math.max(Math.floor(frame), 0) : 0;
+}
+
 export function computeTrack(track: TrackSpec, frame: number, buffers: BufferMap): XY | null {
-  const f = Number.isFinite(frame) ? Math.max(Math.floor(frame), 0) : 0;
+  const f = trackFrame(track, frame);
   switch (track.kind) {
     case "prefix":
       return prefix(track, f, buffers);
@@ -475,7 +492,7 @@ export function computeTrack(track: TrackSpec, frame: number, buffers: BufferMap
  * frames (the frame clamped to the valid length), so the Player can skip writes.
  */
 export function trackKey(track: TrackSpec, frame: number, buffers: BufferMap): number {
-  const f = Number.isFinite(frame) ? Math.max(Math.floor(frame), 0) : 0;
+  const f = trackFrame(track, frame);
   switch (track.kind) {
     case "prefix": {
       const bx = get(buffers, track.x);

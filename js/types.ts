@@ -33,6 +33,8 @@ export interface MarkModelLike {
 export interface WireBuffer {
   shape: number[];
   data: DataView | ArrayBuffer | ArrayBufferView | ArrayLike<number>;
+  /** When true, the buffer is 0, 1, 2, ... in row-major order and `data` is absent. */
+  arange?: boolean;
 }
 
 export type TrackKind = "prefix" | "points" | "window" | "arrows" | "vline" | "frame";
@@ -47,6 +49,8 @@ export interface TrackSpec {
   y?: string;
   /** window: a 1-D buffer used as x for every frame. */
   x_static?: string;
+  /** Draw the last valid frame whatever the current one (a curve shown whole). */
+  whole?: boolean;
   /** prefix: the buffer row. */
   row?: number;
   /**

@@ -289,6 +289,27 @@ class LossFigure:
             self.y_axis.scale = scale
             self.y_axis.label = "loss − lowest loss (log)" if log else "loss"
 
+    def settled_range(self, low: float, high: float) -> tuple[float, float]:
+        """The y range to show: the current one while it still fits the data well.
+
+        A slider move changes the loss range a little; redrawing every loss line for
+        a new scale each time costs more than the update itself, so the range only
+        changes when the data leave it or use less than half of it.
+
+        Example:
+            >>> f = LossFigure(max_starts=1)
+            >>> f.set_ranges(10, 0.0, 10.0)
+            >>> f.settled_range(0.5, 9.0), f.settled_range(0.5, 3.0)
+            ((0.0, 10.0), (0.5, 3.0))
+        """
+        current_low, current_high = self.y_scale.min, self.y_scale.max
+        if current_low is None or current_high is None:
+            return low, high
+        inside = current_low <= low and high <= current_high
+        if inside and (high - low) >= 0.5 * (current_high - current_low):
+            return float(current_low), float(current_high)
+        return low, high
+
     def set_ranges(self, steps: int, low: float, high: float) -> None:
         with self.x_scale.hold_sync(), self.y_scale.hold_sync():
             self.x_scale.min, self.x_scale.max = 0.0, float(max(steps, 1))

@@ -47,7 +47,7 @@ from ..functions import describe
 from .controls import STEPS_RANGE, OptimizerControls
 from .figures import LossFigure, MapFigure, set_quietly
 from .palette import start_color
-from .player import Player
+from .player import Arange, Player
 from .status import StartStatus, status_line_html, status_table_html
 
 log = logging.getLogger("jaxgrad_widgets")
@@ -457,7 +457,8 @@ class GradDescentWidget(ipywidgets.VBox):
 
     # ------------------------------------------------------------------ reactions
     def _on_inputs(self, change: dict[str, Any]) -> None:
-        if change["name"] == "optimizer":
+        name = change["name"]
+        if name == "optimizer":
             spec = resolve_optimizer(change["new"])
             defaults = spec.defaults()
             merged = {
@@ -467,9 +468,13 @@ class GradDescentWidget(ipywidgets.VBox):
             }
             others = {k: v for k, v in self.hyperparameters.items() if k not in merged}
             self.hyperparameters = {**others, **merged}
-        if change["name"] == "starts" and not self._pushing_starts:
+            self._sync_controls()
+        elif name in ("learning_rate", "hyperparameters"):
+            self.controls.set_values({"learning_rate": self.learning_rate, **self.hyperparameters})
+        elif name == "steps":
+            self.controls.steps.value = int(min(max(self.steps, STEPS_RANGE[0]), STEPS_RANGE[1]))
+        elif name == "starts" and not self._pushing_starts:
             self._show_starts()
-        self._sync_controls()
         self._guard(self._recompute)
 
     def _sync_controls(self) -> None:
@@ -556,31 +561,33 @@ class GradDescentWidget(ipywidgets.VBox):
         lengths = [run.valid_length(j) for j in range(k)]
         tips_x, tips_y = self._arrow_tips(px, py, run.grad[:, :, dx], run.grad[:, :, dy])
         loss, low, high = self._loss_for_display(run, lengths)
-        steps = np.arange(n, dtype=np.float32)[None, :]
-        buffers = dict(px=px, py=py, ax=tips_x, ay=tips_y, loss=loss, steps=steps)
+        low, high = self.loss_view.settled_range(low, high)
+        buffers = dict(px=px, py=py, ax=tips_x, ay=tips_y, loss=loss, steps=Arange(n))
         current, arrows = self.max_starts, self.max_starts + 1
         first_loss, marker = self.max_starts + 2, 2 * self.max_starts + 2
 
-        def prefix(target: int, x: str, y: str, row: int) -> dict[str, Any]:
+        def prefix(target: int, x: str, y: str, row: int, whole: bool) -> dict[str, Any]:
             # simplify: the browser skips points closer than 1/1000 of the data range to
             # the last one drawn (under a pixel); 16 x 1000-step playback stays smooth.
-            return dict(target=target, kind="prefix", x=x, y=y, row=row,
+            return dict(target=target, kind="prefix", x=x, y=y, row=row, whole=whole,
                         length=lengths[row], simplify=SIMPLIFY)  # fmt: skip
 
-        tracks = [prefix(j, "px", "py", j) for j in range(k)]
-        tracks += [prefix(first_loss + j, "steps", "loss", j) for j in range(k)]
+        # Paths grow as they play; loss curves are drawn whole, the marker moves along.
+        tracks = [prefix(j, "px", "py", j, False) for j in range(k)]
+        tracks += [prefix(first_loss + j, "steps", "loss", j, True) for j in range(k)]
         tracks += [
             dict(target=current, kind="points", x="px", y="py", lengths=lengths),
             dict(target=arrows, kind="arrows", x0="px", y0="py", x1="ax", y1="ay",
                  lengths=lengths, head=0.3),
             dict(target=marker, kind="vline", low=low, high=high),
         ]  # fmt: skip
+        # The Player's message first: the paths redraw from it alone.
+        self.player.load(n, buffers, tracks)
         with self.hold_sync():
             self.loss_view.set_log(self.log_loss)
             self.loss_view.set_ranges(run.steps, low, high)
             self.map.show_paths(k)
             self.loss_view.show_lines(k)
-            self.player.load(n, buffers, tracks)
             self._keep_python_copies(px, py, loss, lengths)
             self.status_table.value = status_table_html(
                 self._rows, [self.objective.names[d] for d in self.dims]

@@ -9,7 +9,8 @@ The frame index is sent back to Python when playback stops or the user scrubs.
 
 Track kinds (all indices are clamped to ``[0, length - 1]`` of their row, where a
 row's ``length`` is its number of valid frames, e.g. up to a divergence; a buffer
-with a single row is shared by every row):
+with a single row is shared by every row; an :class:`Arange` buffer is 0, 1, 2, ...
+made in the browser):
 
 ``prefix``
     ``x``/``y`` = the first ``min(f, length-1) + 1`` values of row ``row`` of the
@@ -52,6 +53,7 @@ from __future__ import annotations
 
 import pathlib
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import anywidget
@@ -65,7 +67,19 @@ STATIC = pathlib.Path(__file__).resolve().parent.parent / "static"
 SPEED_RANGE = (1.0, 2000.0)
 
 
-def pack_buffers(buffers: Mapping[str, np.ndarray]) -> dict[str, dict[str, Any]]:
+@dataclass(frozen=True)
+class Arange:
+    """A buffer 0, 1, ..., length - 1 (step numbers) that the browser makes itself.
+
+    Example:
+        >>> pack_buffers({"steps": Arange(3)})["steps"]
+        {'shape': [1, 3], 'arange': True}
+    """
+
+    length: int
+
+
+def pack_buffers(buffers: Mapping[str, np.ndarray | Arange]) -> dict[str, dict[str, Any]]:
     """Turn named arrays into the Player's wire format: float32 bytes plus shape.
 
     Example:
@@ -74,8 +88,11 @@ def pack_buffers(buffers: Mapping[str, np.ndarray]) -> dict[str, dict[str, Any]]
         >>> packed["a"]["shape"], len(packed["a"]["data"])
         ([2, 3], 24)
     """
-    packed = {}
+    packed: dict[str, dict[str, Any]] = {}
     for name, array in buffers.items():
+        if isinstance(array, Arange):
+            packed[name] = {"shape": [1, int(array.length)], "arange": True}
+            continue
         array = np.ascontiguousarray(array, dtype="<f4")
         packed[name] = {"shape": list(array.shape), "data": memoryview(array.tobytes())}
     return packed
@@ -129,7 +146,7 @@ class Player(anywidget.AnyWidget):
     def load(
         self,
         n_frames: int,
-        buffers: Mapping[str, np.ndarray],
+        buffers: Mapping[str, np.ndarray | Arange],
         tracks: Sequence[Mapping[str, Any]],
         frame: int | None = None,
     ) -> None:

@@ -379,3 +379,32 @@ describe("vline and the rest", () => {
     expect(composeTracks([{ target: 0, kind: "prefix", x: "zz", y: "zz" }], 1, bufs)).toBeNull();
   });
 });
+
+describe("arange buffers", () => {
+  it("decode to 0, 1, 2, ... without data", () => {
+    const decoded = decodeBuffer({ shape: [1, 4], arange: true });
+    expect(decoded).not.toBeNull();
+    expect(Array.from(decoded!.data)).toEqual([0, 1, 2, 3]);
+    expect(decoded!.rows).toBe(1);
+    expect(decoded!.cols).toBe(4);
+  });
+
+  it("refuse absurd sizes", () => {
+    expect(decodeBuffer({ shape: [1 << 13, 1 << 13], arange: true })).toBeNull();
+  });
+});
+
+describe("whole tracks", () => {
+  it("show the last valid frame at every frame and keep one key", () => {
+    const buffers: BufferMap = decodeBuffers({
+      x: { shape: [1, 4], arange: true },
+      y: wire([1, 4], [5, 6, 7, 8]),
+    });
+    const track: TrackSpec = { target: 0, kind: "prefix", x: "x", y: "y", row: 0, length: 3, whole: true };
+    for (const frame of [0, 1, 3, 100]) {
+      const out = computeTrack(track, frame, buffers) as XY;
+      expect(Array.from(out.y)).toEqual([5, 6, 7]);
+      expect(trackKey(track, frame, buffers)).toBe(trackKey(track, 0, buffers));
+    }
+  });
+});

@@ -9,11 +9,11 @@ Example:
 
 from importlib.metadata import PackageNotFoundError, version
 
-from .widgets import DerivativeWidget, GradDescentWidget, Player
+from .widgets import DerivativeWidget, GradDescentWidget, Player, SurfaceView
 
 try:
     __version__ = version("jaxgrad-widgets")
 except PackageNotFoundError:  # running from a source tree that was never installed
     __version__ = "0.0.0+unknown"
 
-__all__ = ["DerivativeWidget", "GradDescentWidget", "Player", "__version__"]
+__all__ = ["DerivativeWidget", "GradDescentWidget", "Player", "SurfaceView", "__version__"]

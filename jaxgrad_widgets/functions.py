@@ -36,6 +36,9 @@ class FunctionInfo:
     start: tuple[float, ...]
     minima: tuple[tuple[float, ...], ...] = ()
     formula: str = ""
+    #: The teaching example's settings for this function, where it has one.
+    steps: int | None = None
+    learning_rate: float | None = None
 
 
 def _known(**info: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -69,7 +72,14 @@ def line(x):
     return 3 * x + 1
 
 
-@_known(bounds=((-4.0, 3.5),), start=(3.0,), minima=((-2.0 / 3.0,),), formula="3x² + 4x − 3")
+@_known(
+    bounds=((-4.0, 3.5),),
+    start=(3.0,),
+    minima=((-2.0 / 3.0,),),
+    formula="3x² + 4x − 3",
+    steps=200,
+    learning_rate=0.01,
+)
 def polynomial(x):
     """The parabola 3x² + 4x − 3, with f'(x) = 6x + 4, f'' = 6 and its minimum at −2/3.
 

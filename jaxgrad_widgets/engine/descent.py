@@ -64,6 +64,25 @@ class Limits:
 DEFAULT_LIMITS = Limits()
 
 
+def check_steps(steps: Any, limits: Limits = DEFAULT_LIMITS) -> int:
+    """``steps`` as an int in [1, limits.max_steps], or a DescentConfigError saying why not.
+
+    Example:
+        >>> check_steps(300), check_steps(2.0)
+        (300, 2)
+    """
+    if isinstance(steps, bool) or not isinstance(steps, int | np.integer):
+        if isinstance(steps, float) and steps.is_integer():
+            steps = int(steps)
+        else:
+            raise DescentConfigError(f"steps must be a whole number, not {steps!r}")
+    if steps < 1:
+        raise DescentConfigError(f"steps={steps}: take at least 1 step")
+    if steps > limits.max_steps:
+        raise DescentConfigError(f"steps={steps} is more than the maximum of {limits.max_steps}")
+    return int(steps)
+
+
 def _bucket(n: int, minimum: int) -> int:
     """The smallest power of two >= n (and >= minimum)."""
     return max(minimum, 1 << max(int(n) - 1, 0).bit_length())
@@ -321,18 +340,7 @@ class Descent:
 
     # ------------------------------------------------------------------ checks
     def _check_steps(self, steps: Any) -> int:
-        if isinstance(steps, bool) or not isinstance(steps, int | np.integer):
-            if isinstance(steps, float) and steps.is_integer():
-                steps = int(steps)
-            else:
-                raise DescentConfigError(f"steps must be a whole number, not {steps!r}")
-        if steps < 1:
-            raise DescentConfigError(f"steps={steps}: take at least 1 step")
-        if steps > self.limits.max_steps:
-            raise DescentConfigError(
-                f"steps={steps} is more than the maximum of {self.limits.max_steps}"
-            )
-        return int(steps)
+        return check_steps(steps, self.limits)
 
     def _check_starts(self, starts: Any, max_starts: int) -> np.ndarray:
         try:

@@ -9,5 +9,6 @@ Example:
 from .derivative import DerivativeWidget
 from .grad_descent import GradDescentWidget
 from .player import Player
+from .surface import SurfaceView
 
-__all__ = ["DerivativeWidget", "GradDescentWidget", "Player"]
+__all__ = ["DerivativeWidget", "GradDescentWidget", "Player", "SurfaceView"]

@@ -1,16 +1,21 @@
 """The bqplot figures: built once, updated in place, never rebuilt on a slider move.
 
-:class:`MapFigure` is the contour map with starts, paths, current points and
-gradient arrows; :class:`LossFigure` is loss against step with a frame marker. The
-path-like marks are written by the Player in the browser; Python keeps its copy of
-them equal to the final state with :func:`set_quietly`.
+:class:`MapFigure` is the contour map of two parameters; :class:`CurveFigure` a curve
+of one parameter (a 1-D function, or the robot's slice of a 2-D one); both show the
+starts, their paths, the current points and the direction of descent.
+:class:`LossFigure` is loss against step. Each figure names the marks the Player
+writes (``player_marks``) and turns a run into Player buffers and tracks
+(``frames``); Python keeps its copy of those marks equal to the final state with
+:func:`set_quietly`.
 
 Example:
-    >>> from jaxgrad_widgets.widgets.figures import LossFigure, MapFigure
+    >>> from jaxgrad_widgets.widgets.figures import CurveFigure, LossFigure, MapFigure
     >>> m = MapFigure(("x", "y"), ((-2.0, 2.0), (-2.0, 2.0)), max_starts=4)
     >>> len(m.paths), m.figure.axes[0].label
     (4, 'x')
-    >>> len(LossFigure(max_starts=4).lines)
+    >>> len(LossFigure(max_starts=4).player_marks())
+    5
+    >>> len(CurveFigure("x", (-1.0, 1.0), max_starts=2).player_marks())
     4
 """
 
@@ -26,14 +31,24 @@ import numpy as np
 from .palette import (
     CONTOUR_COLOR,
     CONTOUR_OPACITY,
+    CURVE_COLOR,
     FRAME_MARKER_COLOR,
+    LOCK_COLOR,
     MAP_SCHEME,
     MINIMUM_COLOR,
     MINIMUM_STROKE,
     start_color,
 )
+from .player import Arange
 
 _MARGIN = {"top": 20, "bottom": 44, "left": 56, "right": 16}
+#: The direction-of-descent arrow, as a fraction of the figure's width.
+ARROW_FRACTION = 0.12
+#: Browser path simplification, as a fraction of the data range (under a pixel).
+SIMPLIFY = 1e-3
+
+Buffers = dict[str, Any]
+Tracks = list[dict[str, Any]]
 
 
 def set_quietly(widget: ipywidgets.Widget, **values: Any) -> None:
@@ -59,8 +74,88 @@ def _float_array(values: Any) -> np.ndarray:
     return np.asarray(values, dtype=np.float32)
 
 
-class MapFigure:
-    """Contour map of two parameters with draggable starts, paths and arrows.
+def _prefix(target: int, x: str, y: str, row: int, length: int, whole: bool = False):
+    return dict(target=target, kind="prefix", x=x, y=y, row=row, length=length,
+                whole=whole, simplify=SIMPLIFY)  # fmt: skip
+
+
+def arrow_tips(px, py, dx, dy, width: float) -> tuple[np.ndarray, np.ndarray]:
+    """Tips of arrows from (px, py) along (dx, dy): longer for larger |d|, capped.
+
+    The length is ``ARROW_FRACTION * width * |d| / (|d| + median |d|)``, so arrows
+    shrink to nothing as the gradient vanishes and never leave the figure.
+
+    Example:
+        >>> tx, ty = arrow_tips(np.zeros((1, 2)), np.zeros((1, 2)), np.ones((1, 2)),
+        ...                     np.zeros((1, 2)), 10.0)
+        >>> [round(float(v), 2) for v in tx[0]], ty.tolist()
+        ([0.6, 0.6], [[0.0, 0.0]])
+    """
+    norm = np.hypot(dx, dy)
+    finite = norm[np.isfinite(norm) & (norm > 0)]
+    reference = float(np.median(finite)) if finite.size else 1.0
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        length = ARROW_FRACTION * width * norm / (norm + reference)
+        scale = np.where(norm > 0, length / norm, 0.0)
+        return (px + scale * dx).astype(np.float32), (py + scale * dy).astype(np.float32)
+
+
+class PathFigure:
+    """What every figure with starts shares: one path per start, current points, arrows."""
+
+    name = "view"
+
+    def _start_marks(self, scales: dict[str, bqplot.Scale], max_starts: int, low: float):
+        self.paths = [
+            bqplot.Lines(x=_float_array([low]), y=_float_array([low]), scales=scales,
+                         colors=[start_color(j)], stroke_width=2.5, visible=False)
+            for j in range(max_starts)
+        ]  # fmt: skip
+        self.arrows = bqplot.Lines(
+            x=_float_array([low]), y=_float_array([low]), scales=scales, colors=["#000000"],
+            stroke_width=2.0, visible=False,
+        )  # fmt: skip
+        self.current = bqplot.Scatter(
+            x=_float_array([]), y=_float_array([]), scales=scales, default_size=40,
+            colors=[start_color(0)], stroke="#000000", stroke_width=1.0,
+        )  # fmt: skip
+
+    def player_marks(self) -> list[bqplot.Mark]:
+        """The marks the Player writes, in the order ``frames`` numbers them."""
+        return [*self.paths, self.current, self.arrows]
+
+    def _path_tracks(self, lengths: Sequence[int], x: str, y: str, arrows: dict[str, Any]):
+        n = len(self.paths)
+        tracks = [_prefix(j, x, y, j, lengths[j]) for j in range(len(lengths))]
+        tracks.append(dict(target=n, kind="points", x=x, y=y, lengths=list(lengths)))
+        tracks.append(dict(target=n + 1, kind="arrows", lengths=list(lengths), **arrows))
+        return tracks
+
+    def show_paths(self, count: int) -> None:
+        for j, path in enumerate(self.paths):
+            visible = j < count
+            if path.visible != visible:
+                path.visible = visible
+        if not self.arrows.visible:
+            self.arrows.visible = True
+
+    def keep_python_copies(self, xs: np.ndarray, ys: np.ndarray, lengths: Sequence[int]) -> None:
+        """Python's copies of the Player-owned marks = the final state the browser shows."""
+        for j, length in enumerate(lengths):
+            keep = max(length, 1)
+            set_quietly(self.paths[j], x=xs[j, :keep], y=ys[j, :keep])
+        last = [max(length - 1, 0) for length in lengths]
+        rows = np.arange(len(lengths))
+        set_quietly(self.current, x=xs[rows, last], y=ys[rows, last])
+
+    def _color_starts(self, count: int) -> list[str]:
+        colors = [start_color(j) for j in range(count)] or [start_color(0)]
+        self.current.colors = colors
+        return colors
+
+
+class MapFigure(PathFigure):
+    """Contour map of two parameters with draggable starts, paths and gradient arrows.
 
     Example:
         >>> m = MapFigure(("mu", "sigma"), ((-1.0, 1.0), (0.0, 2.0)), max_starts=2)
@@ -68,130 +163,73 @@ class MapFigure:
         ['mu', 'sigma']
     """
 
+    name = "map"
+
     def __init__(
-        self,
-        labels: Sequence[str],
-        bounds: Sequence[tuple[float, float]],
-        max_starts: int,
-        title: str = "",
+        self, labels: Sequence[str], bounds: Sequence[tuple[float, float]], max_starts: int
     ) -> None:
         (x_low, x_high), (y_low, y_high) = bounds
+        self.bounds = tuple(bounds)
         self.x_scale = bqplot.LinearScale(min=x_low, max=x_high, allow_padding=False)
         self.y_scale = bqplot.LinearScale(min=y_low, max=y_high, allow_padding=False)
         self.color_scale = bqplot.ColorScale(scheme=MAP_SCHEME, min=0.0, max=1.0)
         scales = {"x": self.x_scale, "y": self.y_scale}
         self.heatmap = bqplot.HeatMap(
-            x=_float_array([x_low, x_high]),
-            y=_float_array([y_low, y_high]),
-            color=np.zeros((2, 2), np.float32),
-            scales={**scales, "color": self.color_scale},
-        )
+            x=_float_array([x_low, x_high]), y=_float_array([y_low, y_high]),
+            color=np.zeros((2, 2), np.float32), scales={**scales, "color": self.color_scale},
+        )  # fmt: skip
         self.contours = bqplot.Lines(
-            x=_float_array([x_low]),
-            y=_float_array([y_low]),
-            scales=scales,
-            colors=[CONTOUR_COLOR],
-            opacities=[CONTOUR_OPACITY],
-            stroke_width=1.0,
-        )
+            x=_float_array([x_low]), y=_float_array([y_low]), scales=scales,
+            colors=[CONTOUR_COLOR], opacities=[CONTOUR_OPACITY], stroke_width=1.0,
+        )  # fmt: skip
         self.minima = bqplot.Scatter(
-            x=_float_array([]),
-            y=_float_array([]),
-            scales=scales,
-            marker="cross",
-            colors=[MINIMUM_COLOR],
-            stroke=MINIMUM_STROKE,
-            stroke_width=1.0,
-            default_size=90,
+            x=_float_array([]), y=_float_array([]), scales=scales, marker="cross",
+            colors=[MINIMUM_COLOR], stroke=MINIMUM_STROKE, stroke_width=1.0, default_size=90,
             tooltip=bqplot.Tooltip(fields=["x", "y"], formats=[".3f", ".3f"]),
-        )
-        self.paths = [
-            bqplot.Lines(
-                x=_float_array([x_low]),
-                y=_float_array([y_low]),
-                scales=scales,
-                colors=[start_color(j)],
-                stroke_width=2.5,
-                visible=False,
-            )
-            for j in range(max_starts)
-        ]
-        self.arrows = bqplot.Lines(
-            x=_float_array([x_low]),
-            y=_float_array([y_low]),
-            scales=scales,
-            colors=["#000000"],
-            stroke_width=2.0,
-            visible=False,
-        )
-        self.current = bqplot.Scatter(
-            x=_float_array([]),
-            y=_float_array([]),
-            scales=scales,
-            default_size=40,
-            colors=[start_color(0)],
-            stroke="#000000",
-            stroke_width=1.0,
-        )
+        )  # fmt: skip
+        self.lock_line = bqplot.Lines(
+            x=_float_array([x_low, x_high]), y=_float_array([y_low, y_low]), scales=scales,
+            colors=[LOCK_COLOR], line_style="dashed", stroke_width=2.0, visible=False,
+        )  # fmt: skip
+        self._start_marks(scales, max_starts, x_low)
         self.starts = bqplot.Scatter(
-            x=_float_array([]),
-            y=_float_array([]),
-            scales=scales,
-            default_size=110,
-            colors=[start_color(0)],
-            stroke="#000000",
-            stroke_width=1.5,
-            marker="circle",
-            enable_move=True,
-            update_on_move=False,
-            interactions={"click": "add"},
+            x=_float_array([]), y=_float_array([]), scales=scales, default_size=110,
+            colors=[start_color(0)], stroke="#000000", stroke_width=1.5, marker="circle",
+            enable_move=True, update_on_move=False, interactions={"click": "add"},
             drag_size=1.3,
-        )
+        )  # fmt: skip
         self.x_axis = bqplot.Axis(scale=self.x_scale, label=labels[0], grid_lines="none")
-        self.y_axis = bqplot.Axis(
-            scale=self.y_scale, label=labels[1], side="left", grid_lines="none"
-        )
+        self.y_axis = bqplot.Axis(scale=self.y_scale, label=labels[1], side="left",
+                                  grid_lines="none")  # fmt: skip
         self.figure = bqplot.Figure(
-            marks=[
-                self.heatmap,
-                self.contours,
-                self.minima,
-                *self.paths,
-                self.arrows,
-                self.current,
-                self.starts,
-            ],
-            axes=[self.x_axis, self.y_axis],
-            fig_margin=dict(_MARGIN),
-            padding_x=0.0,
+            marks=[self.heatmap, self.contours, self.minima, self.lock_line, *self.paths,
+                   self.arrows, self.current, self.starts],
+            axes=[self.x_axis, self.y_axis], fig_margin=dict(_MARGIN), padding_x=0.0,
             padding_y=0.0,
-            title=title,
             layout=ipywidgets.Layout(width="100%", height="440px", min_width="300px"),
-        )
+        )  # fmt: skip
         self.figure.add_class("jgw-map")
+        self.set_bounds(bounds)
+
+    def set_axes(self, labels: Sequence[str], bounds: Sequence[tuple[float, float]]) -> None:
+        """New parameters on the axes (a function of more than two parameters)."""
+        self.x_axis.label, self.y_axis.label = labels
         self.set_bounds(bounds)
 
     def set_bounds(self, bounds: Sequence[tuple[float, float]]) -> None:
         """Move the view; the plot area keeps the data's aspect ratio (equal units)."""
+        self.bounds = tuple(bounds)
         (x_low, x_high), (y_low, y_high) = bounds
         with self.x_scale.hold_sync(), self.y_scale.hold_sync():
             self.x_scale.min, self.x_scale.max = float(x_low), float(x_high)
             self.y_scale.min, self.y_scale.max = float(y_low), float(y_high)
-        ratio = (x_high - x_low) / (y_high - y_low)
         # bqplot's aspect ratio is width / height of the plot area.
-        ratio = float(min(max(ratio, 0.25), 4.0))
+        ratio = float(min(max((x_high - x_low) / (y_high - y_low), 0.25), 4.0))
         with self.figure.hold_sync():
             self.figure.min_aspect_ratio = ratio
             self.figure.max_aspect_ratio = ratio
 
-    def set_landscape(
-        self,
-        xs: np.ndarray,
-        ys: np.ndarray,
-        shade: np.ndarray,
-        contour_x: np.ndarray,
-        contour_y: np.ndarray,
-    ) -> None:
+    def set_landscape(self, xs, ys, shade, contour_x, contour_y) -> None:
         """Shaded background (values in [0, 1]) and contour lines, in one message each."""
         with self.heatmap.hold_sync():
             self.heatmap.x = _float_array(xs)
@@ -209,23 +247,128 @@ class MapFigure:
             self.minima.x = points[:, 0]
             self.minima.y = points[:, 1]
 
+    def set_lock(self, axis: int | None, value: float) -> None:
+        """Draw the line the robot is held on (axis 0: x fixed, 1: y fixed), or hide it."""
+        (x_low, x_high), (y_low, y_high) = self.bounds
+        with self.lock_line.hold_sync():
+            if axis == 0:
+                self.lock_line.x = _float_array([value, value])
+                self.lock_line.y = _float_array([y_low, y_high])
+            elif axis == 1:
+                self.lock_line.x = _float_array([x_low, x_high])
+                self.lock_line.y = _float_array([value, value])
+            self.lock_line.visible = axis is not None
+
     def set_starts(self, points: np.ndarray) -> None:
         """Place the start markers (from Python) with one colour each."""
         points = np.asarray(points, np.float32).reshape(-1, 2)
         with self.starts.hold_sync(), self.current.hold_sync():
             self.starts.x = points[:, 0]
             self.starts.y = points[:, 1]
-            colors = [start_color(j) for j in range(len(points))] or [start_color(0)]
-            self.starts.colors = colors
-            self.current.colors = colors
+            self.starts.colors = self._color_starts(len(points))
 
-    def show_paths(self, count: int) -> None:
-        for j, path in enumerate(self.paths):
-            visible = j < count
-            if path.visible != visible:
-                path.visible = visible
-        if not self.arrows.visible:
-            self.arrows.visible = True
+    def frames(self, px, py, gx, gy, lengths: Sequence[int]) -> tuple[Buffers, Tracks]:
+        """Paths, current points and negative-gradient arrows for the Player."""
+        width = self.bounds[0][1] - self.bounds[0][0]
+        ax, ay = arrow_tips(px, py, -gx, -gy, width)
+        buffers = {"map.px": px, "map.py": py, "map.ax": ax, "map.ay": ay}
+        arrows = dict(x0="map.px", y0="map.py", x1="map.ax", y1="map.ay", head=0.3)
+        return buffers, self._path_tracks(lengths, "map.px", "map.py", arrows)
+
+
+class CurveFigure(PathFigure):
+    """A function of one parameter with points rolling down it and their tangents.
+
+    Used for a 1-D objective (its starts draggable along the curve) and for the robot
+    on one axis (the slice of the map along the free axis).
+
+    Example:
+        >>> c = CurveFigure("x", (-2.0, 2.0), max_starts=1, draggable=True)
+        >>> c.set_curve(np.linspace(-2, 2, 5), np.linspace(-2, 2, 5) ** 2)
+        >>> (c.y_scale.min < 0 < 4 < c.y_scale.max, c.starts.enable_move)
+        (True, True)
+    """
+
+    def __init__(
+        self,
+        label: str,
+        bounds: tuple[float, float],
+        max_starts: int,
+        *,
+        draggable: bool = False,
+        y_label: str = "f",
+        name: str = "curve",
+        height: str = "440px",
+    ) -> None:
+        self.name = name
+        low, high = bounds
+        self.bounds = (float(low), float(high))
+        self.x_scale = bqplot.LinearScale(min=float(low), max=float(high), allow_padding=False)
+        self.y_scale = bqplot.LinearScale(allow_padding=False)
+        scales = {"x": self.x_scale, "y": self.y_scale}
+        self.curve = bqplot.Lines(
+            x=_float_array([low, high]), y=_float_array([0, 0]), scales=scales,
+            colors=[CURVE_COLOR], stroke_width=2.0,
+        )  # fmt: skip
+        self._start_marks(scales, max_starts, low)
+        marks = [self.curve, *self.paths, self.arrows, self.current]
+        self.starts = None
+        if draggable:
+            self.starts = bqplot.Scatter(
+                x=_float_array([]), y=_float_array([]), scales=scales, default_size=110,
+                colors=[start_color(0)], stroke="#000000", stroke_width=1.5,
+                enable_move=True, restrict_x=True, update_on_move=False,
+                interactions={"click": "add"}, drag_size=1.3,
+            )  # fmt: skip
+            marks.append(self.starts)
+        self.x_axis = bqplot.Axis(scale=self.x_scale, label=label, grid_lines="solid")
+        self.y_axis = bqplot.Axis(scale=self.y_scale, label=y_label, side="left",
+                                  grid_lines="solid", tick_format=".3g")  # fmt: skip
+        self.figure = bqplot.Figure(
+            marks=marks, axes=[self.x_axis, self.y_axis], fig_margin=dict(_MARGIN),
+            layout=ipywidgets.Layout(width="100%", height=height, min_width="300px"),
+        )  # fmt: skip
+        self.figure.add_class(f"jgw-{name}")
+
+    def set_curve(self, xs: np.ndarray, ys: np.ndarray, label: str | None = None) -> None:
+        finite = ys[np.isfinite(ys)]
+        low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+        pad = 0.06 * (high - low) if high > low else max(1.0, abs(high)) * 0.5
+        with self.curve.hold_sync():
+            self.curve.x = _float_array(xs)
+            self.curve.y = _float_array(ys)
+        with self.y_scale.hold_sync():
+            self.y_scale.min, self.y_scale.max = low - pad, high + pad
+        if label is not None:
+            self.y_axis.label = label
+
+    def set_starts(self, xs: np.ndarray, ys: np.ndarray) -> None:
+        """Place the start markers on the curve (from Python)."""
+        colors = self._color_starts(len(xs))
+        if self.starts is None:
+            return
+        with self.starts.hold_sync():
+            self.starts.x = _float_array(xs)
+            self.starts.y = _float_array(ys)
+            self.starts.colors = colors
+
+    def frames(self, xs, ys, slopes, lengths: Sequence[int]) -> tuple[Buffers, Tracks]:
+        """Points rolling along the curve, each with its tangent, for the Player."""
+        p = self.name
+        width = self.bounds[1] - self.bounds[0]
+        height = float(self.y_scale.max - self.y_scale.min) if self.y_scale.max else 1.0
+        # The tangent: a segment of half-width h in x with slope f'; h shrinks on steep
+        # slopes so the segment stays inside the figure.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            h = np.minimum(0.08 * width, 0.12 * height / np.abs(slopes))
+        h = np.where(np.isfinite(h), h, 0.08 * width)
+        buffers = {
+            f"{p}.x": xs, f"{p}.y": ys,
+            f"{p}.x0": (xs - h).astype(np.float32), f"{p}.y0": (ys - h * slopes).astype(np.float32),
+            f"{p}.x1": (xs + h).astype(np.float32), f"{p}.y1": (ys + h * slopes).astype(np.float32),
+        }  # fmt: skip
+        arrows = dict(x0=f"{p}.x0", y0=f"{p}.y0", x1=f"{p}.x1", y1=f"{p}.y1", head=0.0)
+        return buffers, self._path_tracks(lengths, f"{p}.x", f"{p}.y", arrows)
 
 
 class LossFigure:
@@ -242,40 +385,43 @@ class LossFigure:
         self.linear_scale = bqplot.LinearScale()
         self.log_scale = bqplot.LogScale()
         self.y_scale: bqplot.Scale = self.linear_scale
+        scales = {"x": self.x_scale, "y": self.y_scale}
         self.lines = [
-            bqplot.Lines(
-                x=_float_array([0.0]),
-                y=_float_array([0.0]),
-                scales={"x": self.x_scale, "y": self.y_scale},
-                colors=[start_color(j)],
-                stroke_width=2.0,
-                visible=False,
-            )
+            bqplot.Lines(x=_float_array([0.0]), y=_float_array([0.0]), scales=scales,
+                         colors=[start_color(j)], stroke_width=2.0, visible=False)
             for j in range(max_starts)
-        ]
+        ]  # fmt: skip
         self.marker = bqplot.Lines(
-            x=_float_array([0.0, 0.0]),
-            y=_float_array([0.0, 1.0]),
-            scales={"x": self.x_scale, "y": self.y_scale},
-            colors=[FRAME_MARKER_COLOR],
-            line_style="dashed",
-            stroke_width=1.5,
-        )
+            x=_float_array([0.0, 0.0]), y=_float_array([0.0, 1.0]), scales=scales,
+            colors=[FRAME_MARKER_COLOR], line_style="dashed", stroke_width=1.5,
+        )  # fmt: skip
         self.x_axis = bqplot.Axis(scale=self.x_scale, label="step", grid_lines="solid")
-        self.y_axis = bqplot.Axis(
-            scale=self.y_scale,
-            label="loss",
-            side="left",
-            grid_lines="solid",
-            tick_format=".3g",
-        )
+        self.y_axis = bqplot.Axis(scale=self.y_scale, label="loss", side="left",
+                                  grid_lines="solid", tick_format=".3g")  # fmt: skip
         self.figure = bqplot.Figure(
-            marks=[*self.lines, self.marker],
-            axes=[self.x_axis, self.y_axis],
+            marks=[*self.lines, self.marker], axes=[self.x_axis, self.y_axis],
             fig_margin={"top": 20, "bottom": 44, "left": 64, "right": 16},
             layout=ipywidgets.Layout(width="100%", height="440px", min_width="260px"),
-        )
+        )  # fmt: skip
         self.figure.add_class("jgw-loss")
+
+    def player_marks(self) -> list[bqplot.Mark]:
+        return [*self.lines, self.marker]
+
+    def frames(self, loss: np.ndarray, lengths: Sequence[int], low: float, high: float):
+        """Whole loss curves (the marker moves along them) and the frame marker."""
+        n = len(self.lines)
+        buffers = {"loss.y": loss, "loss.steps": Arange(loss.shape[1])}
+        tracks = [_prefix(j, "loss.steps", "loss.y", j, lengths[j], whole=True)
+                  for j in range(len(lengths))]  # fmt: skip
+        tracks.append(dict(target=n, kind="vline", low=low, high=high))
+        return buffers, tracks
+
+    def keep_python_copies(self, loss: np.ndarray, lengths: Sequence[int]) -> None:
+        steps = np.arange(loss.shape[1], dtype=np.float32)
+        for j, length in enumerate(lengths):
+            keep = max(length, 1)
+            set_quietly(self.lines[j], x=steps[:keep], y=loss[j, :keep])
 
     def set_log(self, log: bool) -> None:
         """Switch the y axis between linear and log scale, in place."""

@@ -4,6 +4,11 @@ Python computes every step of every start once per input change (one compiled ca
 and hands the frames to the Player, which plays them in the browser. Everything on
 screen is also a trait or a method, so the widget can be scripted and tested headless.
 
+A function of two or more parameters gets a contour map of two of them (the others
+held for the map, still descending); a function of one parameter gets its curve
+with the points rolling down it. ``lock={"y": 1.2}`` holds one map axis fixed: the
+robot that can only move along the other, shown on a slice of the function.
+
 Example:
     >>> from jaxgrad_widgets import GradDescentWidget
     >>> from jaxgrad_widgets.functions import goldfield
@@ -16,9 +21,10 @@ Example:
 
 from __future__ import annotations
 
+import html
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import ipywidgets
@@ -33,7 +39,9 @@ from ..engine import (
     ObjectiveError,
     Trajectories,
     check_bounds,
+    check_steps,
     contour_paths,
+    curve_values,
     default_levels,
     descent_for,
     find_minima,
@@ -43,21 +51,23 @@ from ..engine import (
     suggest_bounds,
 )
 from ..engine.optimizers import OPTIMIZERS
-from ..functions import describe
+from ..functions import FunctionInfo, describe
 from .controls import STEPS_RANGE, OptimizerControls
-from .figures import LossFigure, MapFigure, set_quietly
+from .figures import CurveFigure, LossFigure, MapFigure
+from .inputs import clamp_value, drag_event, marker_points
 from .palette import start_color
-from .player import Arange, Player
+from .player import Player
 from .status import StartStatus, status_line_html, status_table_html
+from .surface import SurfaceView
 
 log = logging.getLogger("jaxgrad_widgets")
 
 #: Largest number of starts the map offers (clicks beyond it are refused).
 DEFAULT_MAX_STARTS = 16
-#: Arrow length on the map, as a fraction of the map's width.
-ARROW_FRACTION = 0.12
-#: Path simplification tolerance in the browser, as a fraction of the data range.
-SIMPLIFY = 1e-3
+#: The controls' label width, shared with the optimizer controls.
+_WIDE = {"description_width": "110px"}
+#: What the dashboard shows of a function of two or more parameters.
+VIEWS = ("map", "surface", "both")
 
 
 def _shade(values: np.ndarray) -> np.ndarray:
@@ -71,34 +81,41 @@ def _shade(values: np.ndarray) -> np.ndarray:
     return shade
 
 
-def _as_points(value: Any, dim: int, name: str) -> np.ndarray:
+def _as_points(value: Any, dim: int) -> np.ndarray:
     try:
         points = np.asarray(value, dtype=np.float32)
     except (TypeError, ValueError):
-        raise ObjectiveError(f"{name} must be numbers, not {value!r}") from None
+        raise ObjectiveError(f"starts must be numbers, not {value!r}") from None
     if points.ndim <= 1 and points.size == dim:
         points = points.reshape(1, dim)
     if points.ndim != 2 or points.shape[1] != dim:
         raise ObjectiveError(
-            f"{name} must have shape (number of starts, {dim}), got {np.shape(points)}"
+            f"starts must have shape (number of starts, {dim}), got {np.shape(points)}"
         )
     if not np.isfinite(points).all():
-        raise ObjectiveError(f"{name} must be finite numbers (no NaN or infinity)")
+        raise ObjectiveError("starts must be finite numbers (no NaN or infinity)")
     return points
 
 
 class GradDescentWidget(ipywidgets.VBox):
-    """A live gradient-descent dashboard for a function of two or more parameters.
+    """A live gradient-descent dashboard for a function of one or more parameters.
 
     Args:
-        f: the function to minimise, e.g. ``goldfield(x, y)``.
+        f: the function to minimise, e.g. ``goldfield(x, y)`` or ``polynomial(x)``.
         argnums: positions of the arguments to optimise (as in ``jax.grad``).
         start: one start point; ``starts``: several.
         optimizer: a registry name ('sgd', 'momentum', 'nesterov', 'adagrad',
             'rmsprop', 'adam') or an ``optax.GradientTransformation``.
-        learning_rate: defaults to the optimizer's registry default.
+        learning_rate: defaults to the function's teaching example, else the
+            optimizer's registry default.
         steps: optimizer steps per start.
-        bounds: ((xmin, xmax), (ymin, ymax)) of the map; found when not given.
+        bounds: the view: ((xmin, xmax), (ymin, ymax)) of the map, or (xmin, xmax)
+            of a 1-D curve; found when not given.
+        lock: ``{"y": 1.2}`` holds that map axis fixed: descent uses only the
+            partial derivative along the other.
+        view: 'map' (contours), 'surface' (3-D, WebGL) or 'both' side by side.
+        dims: the two parameters the map shows (names or positions), for a
+            function of more than two.
         max_starts: how many starts clicks may add.
         **fixed: values for the function's other arguments (``data=...``).
 
@@ -117,6 +134,9 @@ class GradDescentWidget(ipywidgets.VBox):
     hyperparameters = traitlets.Dict()
     steps = traitlets.Int(300)
     starts = traitlets.Any()
+    lock = traitlets.Dict()
+    map_dims = traitlets.Tuple(traitlets.Int(), traitlets.Int(), default_value=(0, 1))
+    view = traitlets.Enum(VIEWS, default_value="map")
     log_loss = traitlets.Bool(False)
     frame = traitlets.Int(0)
     message = traitlets.Unicode("")
@@ -129,11 +149,13 @@ class GradDescentWidget(ipywidgets.VBox):
         starts: Any = None,
         optimizer: str | optax.GradientTransformation = "sgd",
         learning_rate: float | None = None,
-        steps: int = 300,
-        bounds: Sequence[tuple[float, float]] | None = None,
+        steps: int | None = None,
+        bounds: Any = None,
         *,
+        lock: Mapping[str, float] | None = None,
+        dims: Sequence[int | str] | None = None,
+        view: str = "map",
         max_starts: int = DEFAULT_MAX_STARTS,
-        resolution: int = 120,
         tol: float = DEFAULT_TOLERANCE,
         **fixed: Any,
     ) -> None:
@@ -142,13 +164,9 @@ class GradDescentWidget(ipywidgets.VBox):
             raise ObjectiveError("give either start=(...) for one start or starts=[...], not both")
         example = start if start is not None else (starts[0] if starts is not None else None)
         if example is None and info is not None:
-            example = info.start
+            # Known functions take scalars: a one-parameter start is its number.
+            example = info.start[0] if len(info.start) == 1 else info.start
         self.objective = Objective(f, argnums, fixed=fixed, example=example)
-        if self.objective.dim < 2:
-            raise ObjectiveError(
-                f"the map needs at least two parameters; {self.objective.name} has one "
-                f"({self.objective.names[0]}): use DerivativeWidget for a 1-D function"
-            )
         if (
             isinstance(max_starts, bool)
             or not isinstance(max_starts, int)
@@ -159,125 +177,234 @@ class GradDescentWidget(ipywidgets.VBox):
             )
         self.max_starts = max_starts
         self.tolerance = float(tol)
-        self.dims = (0, 1)
+        self.one_dimensional = self.objective.dim == 1
         self._pushing_starts = False
         self._run: Trajectories | None = None
         self._rows: list[StartStatus] = []
+        self._info = info
+        names = self.objective.names
+        if not self.one_dimensional:
+            self.set_trait("map_dims", self._parse_dims(dims))
+        elif dims is not None:
+            raise ObjectiveError(f"{self.objective.name} has one parameter: there are no dims")
+        if view not in VIEWS:
+            raise ObjectiveError(f"view must be one of {', '.join(VIEWS)}, not {view!r}")
+        if self.one_dimensional and view != "map":
+            raise ObjectiveError(
+                f"{self.objective.name} has one parameter: its view is the curve (view='map')"
+            )
+        self.set_trait("view", view)
+        self._surface_stale = True
 
         initial = self._initial_starts(start, starts, info)
-        if bounds is not None:
-            map_bounds = check_bounds(bounds, 2)
-        elif info is not None and len(info.bounds) == 2:
-            map_bounds = tuple(info.bounds)
-        else:
-            map_bounds = suggest_bounds(self.objective, initial, dims=self.dims)
-        self.bounds = map_bounds
+        self.bounds = self._initial_bounds(bounds, info, initial)
 
         # The view: figures, controls, the Player, status.
-        labels = tuple(self.objective.names[d] for d in self.dims)
-        self.map = MapFigure(labels, map_bounds, max_starts)
         self.loss_view = LossFigure(max_starts)
-        self.player = Player(
-            targets=[
-                *self.map.paths,
-                self.map.current,
-                self.map.arrows,
-                *self.loss_view.lines,
-                self.loss_view.marker,
-            ],
-        )
+        if self.one_dimensional:
+            self.map = CurveFigure(names[0], self.bounds[0], max_starts, draggable=True,
+                                   y_label=f"{self.objective.name}({names[0]})")  # fmt: skip
+            self.slice_view = None
+            self.surface = None
+        else:
+            self.map = MapFigure(self._map_labels(), self.bounds, max_starts)
+            self.slice_view = CurveFigure(names[self.map_dims[0]], self.bounds[0], max_starts,
+                                          name="slice", height="260px")  # fmt: skip
+            self.slice_view.figure.layout.display = "none"
+            self.surface = SurfaceView(labels=[*self._map_labels(), "loss"])
+        self._views = [v for v in (self.map, self.loss_view, self.slice_view) if v is not None]
+        marks = [m for v in self._views for m in v.player_marks()]
+        # The surface is the Player's last target: a "frame" track moves its paths.
+        self._surface_target = len(marks)
+        self.player = Player(targets=marks + ([self.surface] if self.surface else []))
         self.controls = OptimizerControls()
         self.log_toggle = ipywidgets.ToggleButton(
-            value=False,
-            description="log loss",
-            tooltip="loss on a log scale",
-            icon="line-chart",
-            layout=ipywidgets.Layout(width="auto"),
-        )
+            value=False, description="log loss", tooltip="loss on a log scale",
+            icon="line-chart", layout=ipywidgets.Layout(width="auto"),
+        )  # fmt: skip
         self.remove_button = ipywidgets.Button(
             description="remove last start", icon="minus", layout=ipywidgets.Layout(width="auto")
         )
         self.clear_button = ipywidgets.Button(
             description="clear starts", icon="times", layout=ipywidgets.Layout(width="auto")
         )
+        self.axis_controls = self._make_axis_controls()
+        self.held = ipywidgets.HTML(layout=ipywidgets.Layout(width="100%"))
         self.status_table = ipywidgets.HTML(layout=ipywidgets.Layout(width="100%"))
         self.status_line = ipywidgets.HTML(layout=ipywidgets.Layout(width="100%"))
-        self.title = ipywidgets.HTML(self._title_html(f))
-        plots = ipywidgets.HBox(
-            [
-                ipywidgets.Box(
-                    [self.map.figure],
-                    layout=ipywidgets.Layout(flex="1 1 380px", max_width="560px"),
-                ),
-                ipywidgets.Box([self.loss_view.figure], layout=ipywidgets.Layout(flex="1 1 300px")),
-            ],
-            layout=ipywidgets.Layout(width="100%", flex_flow="row wrap"),
-        )
-        buttons = ipywidgets.VBox(
-            [self.log_toggle, self.remove_button, self.clear_button],
-            layout=ipywidgets.Layout(flex="0 0 auto", align_items="flex-start"),
-        )
-        super().__init__(
-            [
-                self.title,
-                plots,
-                self.player,
-                ipywidgets.HBox(
-                    [self.controls, buttons],
-                    layout=ipywidgets.Layout(width="100%", flex_flow="row wrap"),
-                ),
-                self.status_table,
-                self.status_line,
-            ],
-            layout=ipywidgets.Layout(width="100%"),
-        )
+        self.title = ipywidgets.HTML(self._title_html(info))
+        super().__init__(self._layout(), layout=ipywidgets.Layout(width="100%"))
         self.add_class("jgw-root")
         self.add_class("jgw-grad-descent")
 
-        self._draw_landscape(info, base=initial[0])
+        spec = resolve_optimizer(optimizer)
+        defaults = spec.defaults()
+        if learning_rate is None:
+            learning_rate = (
+                info.learning_rate if info is not None and info.learning_rate is not None
+                else defaults.get("learning_rate", 0.01)
+            )  # fmt: skip
+        if steps is None:
+            steps = info.steps if info is not None and info.steps is not None else 300
         with self.hold_trait_notifications():
             self.optimizer = optimizer
-            spec = resolve_optimizer(optimizer)
-            defaults = spec.defaults()
-            self.learning_rate = (
-                defaults.get("learning_rate", 0.01) if learning_rate is None else learning_rate
-            )
+            self.learning_rate = learning_rate
             self.hyperparameters = {k: v for k, v in defaults.items() if k != "learning_rate"}
             self.steps = steps
+            self.lock = dict(lock or {})
             self.starts = initial
+        self._draw_landscape(find=info is None or not info.minima)
         self._connect()
         self._sync_controls()
+        self._show_lock()
         self._show_starts()
         self._recompute()
 
     # ------------------------------------------------------------------ set-up
-    def _initial_starts(self, start: Any, starts: Any, info: Any) -> np.ndarray:
+    def _parse_dims(self, dims: Sequence[int | str] | None) -> tuple[int, int]:
+        names = self.objective.names
+        if dims is None:
+            return (0, 1)
+        if isinstance(dims, str) or len(dims) != 2:
+            raise ObjectiveError(f"dims must name two parameters, such as {names[:2]}")
+        chosen = []
+        for d in dims:
+            if isinstance(d, str):
+                if d not in names:
+                    raise ObjectiveError(
+                        f"'{d}' is not a parameter of {self.objective.name}; choose from: "
+                        f"{', '.join(names)}"
+                    )
+                chosen.append(names.index(d))
+            elif (
+                isinstance(d, int | np.integer) and not isinstance(d, bool) and 0 <= d < len(names)
+            ):
+                chosen.append(int(d))
+            else:
+                raise ObjectiveError(f"dims entry {d!r} is not a parameter name or position")
+        if chosen[0] == chosen[1]:
+            raise ObjectiveError("dims must be two different parameters")
+        return chosen[0], chosen[1]
+
+    def _initial_starts(self, start: Any, starts: Any, info: FunctionInfo | None) -> np.ndarray:
         if starts is not None:
             if len(starts) == 0:
                 raise ObjectiveError("starts is empty; give at least one start")
             return self._validate_starts([self.objective.pack_example(s) for s in starts])
         if start is None and info is not None:
-            start = info.start
+            start = info.start[0] if len(info.start) == 1 else info.start
         return self._validate_starts(self.objective.pack_example(start)[None, :])
 
-    def _title_html(self, f: Callable[..., Any]) -> str:
-        info = describe(f)
-        formula = f" = {info.formula}" if info is not None and info.formula else ""
+    def _initial_bounds(self, bounds: Any, info: FunctionInfo | None, initial: np.ndarray):
+        if self.one_dimensional:
+            if bounds is not None:
+                pair = bounds[0] if np.ndim(bounds) == 2 else bounds
+                return check_bounds([pair], 1)
+            if info is not None:
+                return tuple(info.bounds)
+            center = float(initial[0, 0])
+            return ((center - 3.0, center + 3.0),)
+        if bounds is not None:
+            return check_bounds(bounds, 2)
+        if info is not None and len(info.bounds) == 2 and self.map_dims == (0, 1):
+            return tuple(info.bounds)
+        return suggest_bounds(self.objective, initial, dims=self.map_dims)
+
+    def _map_labels(self) -> tuple[str, str]:
+        return tuple(self.objective.names[d] for d in self.map_dims)
+
+    def _title_html(self, info: FunctionInfo | None) -> str:
+        formula = f" = {html.escape(info.formula)}" if info is not None and info.formula else ""
         args = ", ".join(self.objective.arg_names)
         return f'<div class="jgw-title"><b>{self.objective.name}</b>({args}){formula}</div>'
 
-    def _draw_landscape(self, info: Any, base: np.ndarray) -> None:
-        grid = grid_values(self.objective, self.bounds, 120, dims=self.dims, base=base)
-        levels = default_levels(grid.values)
-        contour_x, contour_y = contour_paths(grid, levels)
+    def _make_axis_controls(self) -> ipywidgets.VBox:
+        """Lock an axis (the robot) and, beyond two parameters, choose the map's axes."""
+        if self.one_dimensional:
+            return ipywidgets.VBox([])
+        names = self.objective.names
+        options = [(n, i) for i, n in enumerate(names)]
+        self.dim_x = ipywidgets.Dropdown(options=options, value=self.map_dims[0],
+                                         description="map x", style=_WIDE)  # fmt: skip
+        self.dim_y = ipywidgets.Dropdown(options=options, value=self.map_dims[1],
+                                         description="map y", style=_WIDE)  # fmt: skip
+        self.lock_axis = ipywidgets.Dropdown(description="lock", style=_WIDE)
+        self.lock_value = ipywidgets.FloatSlider(description="at", style=_WIDE, step=0.01,
+                                                 continuous_update=True)  # fmt: skip
+        self.view_buttons = ipywidgets.ToggleButtons(
+            options=[("map", "map"), ("3-D surface", "surface"), ("both", "both")],
+            value=self.view, description="view", style={**_WIDE, "button_width": "90px"},
+        )  # fmt: skip
+        children = [self.view_buttons, self.lock_axis, self.lock_value]
+        if len(names) > 2:
+            children = [self.dim_x, self.dim_y, *children]
+        return ipywidgets.VBox(children, layout=ipywidgets.Layout(flex="1 1 300px"))
+
+    def _plot_boxes(self) -> list[ipywidgets.Widget]:
+        """The figures the current view shows, side by side (wrapping when narrow)."""
+        boxes = []
+        if self.view in ("map", "both"):
+            boxes.append(self._map_box)
+        if self.view in ("surface", "both"):
+            boxes.append(self._surface_box)
+        return [*boxes, self._loss_box]
+
+    def _layout(self) -> list[ipywidgets.Widget]:
+        wide = ipywidgets.Layout(flex="1 1 380px", max_width="560px")
+        self._map_box = ipywidgets.Box([self.map.figure], layout=wide)
+        self._surface_box = ipywidgets.Box(
+            [self.surface] if self.surface else [],
+            layout=ipywidgets.Layout(flex="1 1 380px", max_width="600px"),
+        )
+        self._loss_box = ipywidgets.Box(
+            [self.loss_view.figure], layout=ipywidgets.Layout(flex="1 1 300px")
+        )
+        self.plots = ipywidgets.HBox(
+            self._plot_boxes(), layout=ipywidgets.Layout(width="100%", flex_flow="row wrap")
+        )
+        plots = self.plots
+        buttons = ipywidgets.VBox(
+            [self.log_toggle, self.remove_button, self.clear_button],
+            layout=ipywidgets.Layout(flex="0 0 auto", align_items="flex-start"),
+        )
+        controls = ipywidgets.HBox(
+            [self.controls, self.axis_controls, buttons],
+            layout=ipywidgets.Layout(width="100%", flex_flow="row wrap"),
+        )
+        rows = [self.title, plots]
+        if self.slice_view is not None:
+            rows.append(self.slice_view.figure)
+        return [*rows, self.player, controls, self.held, self.status_table, self.status_line]
+
+    def _draw_landscape(self, find: bool) -> None:
+        """The map's shading, contours and minima (or the 1-D curve) for the current view."""
+        base = self._effective_starts()[0]
+        if self.one_dimensional:
+            xs, ys = curve_values(self.objective, self.bounds[0], 400)
+            self.map.set_curve(xs, ys)
+            self.minima = np.empty((0, 1), np.float32)
+            return
+        dims = self.map_dims
+        grid = grid_values(self.objective, self.bounds, 120, dims=dims, base=base)
+        contour_x, contour_y = contour_paths(grid, default_levels(grid.values))
         self.map.set_landscape(grid.xs, grid.ys, _shade(grid.values), contour_x, contour_y)
-        if info is not None and info.minima and len(info.minima[0]) == self.objective.dim:
-            minima = np.asarray(info.minima, np.float32)[:, list(self.dims)]
+        self._grid = grid
+        self._surface_stale = True
+        info = self._info
+        if not find and info is not None and len(info.minima[0]) == self.objective.dim:
+            minima = np.asarray(info.minima, np.float32)[:, list(dims)]
         else:
-            found = find_minima(self.objective, self.bounds, dims=self.dims, base=base)
-            minima = np.asarray([m.point[list(self.dims)] for m in found], np.float32)
+            found = find_minima(self.objective, self.bounds, dims=dims, base=base)
+            minima = np.asarray([m.point[list(dims)] for m in found], np.float32)
         self.minima = minima.reshape(-1, 2)
         self.map.set_minima(self.minima)
+        held = [i for i in range(self.objective.dim) if i not in dims]
+        if held:
+            values = ", ".join(f"{self.objective.names[i]} = {base[i]:.4g}" for i in held)
+            self.held.value = (
+                f'<div class="jgw-held">map drawn with {html.escape(values)} held at the first '
+                "start's values; descent moves every parameter</div>"
+            )
 
     def _connect(self) -> None:
         c = self.controls
@@ -286,18 +413,26 @@ class GradDescentWidget(ipywidgets.VBox):
             slider.observe(self._make_slider_handler(name), names="value")
         c.steps.observe(self._on_steps_control, names="value")
         self.log_toggle.observe(
-            lambda change: self._guard(self._set_log, change["new"]), names="value"
+            lambda change: self._guard(setattr, self, "log_loss", bool(change["new"])),
+            names="value",
         )
         self.remove_button.on_click(lambda _: self._guard(self.remove_start))
         self.clear_button.on_click(lambda _: self._guard(self.clear_starts))
         self.map.starts.on_drag(self._on_drag)
         self.map.starts.on_drag_end(self._on_drag)
         self.map.starts.observe(self._on_starts_mark, names=["x", "y"])
+        if not self.one_dimensional:
+            self.lock_axis.observe(self._on_lock_control, names="value")
+            self.lock_value.observe(self._on_lock_control, names="value")
+            self.dim_x.observe(self._on_dims_control, names="value")
+            self.dim_y.observe(self._on_dims_control, names="value")
+            self.view_buttons.observe(self._on_view_control, names="value")
+            traitlets.dlink((self.player, "frame"), (self.surface, "frame"))
+            self.observe(self._on_view, names="view")
         traitlets.link((self.player, "frame"), (self, "frame"))
-        self.observe(
-            self._on_inputs,
-            names=["optimizer", "learning_rate", "hyperparameters", "steps", "starts"],
-        )
+        self.observe(self._on_inputs, names=["optimizer", "learning_rate", "hyperparameters",
+                                             "steps", "starts", "lock"])  # fmt: skip
+        self.observe(self._on_map_dims, names="map_dims")
         self.observe(lambda change: self._guard(self._publish), names="log_loss")
 
     # ------------------------------------------------------------------ validation
@@ -327,16 +462,14 @@ class GradDescentWidget(ipywidgets.VBox):
 
     @traitlets.validate("steps")
     def _check_steps(self, proposal: dict[str, Any]) -> int:
-        steps = proposal["value"]
-        descent_for(self.objective, "sgd")._check_steps(steps)
-        return int(steps)
+        return check_steps(proposal["value"])
 
     @traitlets.validate("starts")
     def _check_starts(self, proposal: dict[str, Any]) -> np.ndarray:
         return self._validate_starts(proposal["value"])
 
     def _validate_starts(self, value: Any) -> np.ndarray:
-        points = _as_points(value, self.objective.dim, "starts")
+        points = _as_points(value, self.objective.dim)
         if len(points) == 0:
             raise ObjectiveError("give at least one start")
         if len(points) > self.max_starts:
@@ -345,14 +478,172 @@ class GradDescentWidget(ipywidgets.VBox):
             )
         return points
 
+    @traitlets.validate("lock")
+    def _check_lock(self, proposal: dict[str, Any]) -> dict[str, float]:
+        lock = dict(proposal["value"])
+        if not lock:
+            return {}
+        names = self.objective.names
+        if self.one_dimensional:
+            raise ObjectiveError(f"{self.objective.name} has one parameter: nothing to lock")
+        if len(lock) != 1:
+            raise ObjectiveError("lock one axis at a time, e.g. lock={'y': 1.2}")
+        ((name, value),) = lock.items()
+        mapped = [names[d] for d in self.map_dims]
+        if name not in mapped:
+            raise ObjectiveError(
+                f"lock must name one of the map's axes ({', '.join(mapped)}), not {name!r}"
+            )
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            raise ObjectiveError(f"the locked value of {name} must be a number") from None
+        if not np.isfinite(value):
+            raise ObjectiveError(f"the locked value of {name} must be finite")
+        return {name: value}
+
+    @traitlets.validate("map_dims")
+    def _check_map_dims(self, proposal: dict[str, Any]) -> tuple[int, int]:
+        return self._parse_dims(proposal["value"])
+
+    # ------------------------------------------------------------------ lock
+    def _locked(self) -> tuple[int, float] | None:
+        """(parameter index, value) of the locked axis, or None."""
+        if not self.lock:
+            return None
+        ((name, value),) = self.lock.items()
+        return self.objective.names.index(name), value
+
+    def _effective_starts(self) -> np.ndarray:
+        """The starts as descent uses them: a locked coordinate sits at its value."""
+        starts = np.array(self.starts, dtype=np.float32)
+        locked = self._locked()
+        if locked is not None:
+            starts[:, locked[0]] = locked[1]
+        return starts
+
+    def _mask(self) -> np.ndarray | None:
+        locked = self._locked()
+        if locked is None:
+            return None
+        mask = np.ones(self.objective.dim, np.float32)
+        mask[locked[0]] = 0.0
+        return mask
+
+    def _show_lock(self) -> None:
+        """Lock controls, the locked line on the map and the robot's slice panel."""
+        if self.one_dimensional:
+            return
+        names = self.objective.names
+        dx, dy = self.map_dims
+        options = [("none", -1), (f"{names[dx]} (move along {names[dy]})", dx),
+                   (f"{names[dy]} (move along {names[dx]})", dy)]  # fmt: skip
+        if list(self.lock_axis.options) != options:
+            self.lock_axis.options = options
+        locked = self._locked()
+        axis = -1 if locked is None else locked[0]
+        if self.lock_axis.value != axis:
+            self.lock_axis.value = axis
+        self.lock_value.disabled = locked is None
+        if locked is None:
+            self.map.set_lock(None, 0.0)
+            self.slice_view.figure.layout.display = "none"
+            return
+        index, value = locked
+        side = 0 if index == dx else 1
+        low, high = self.bounds[side]
+        with self.lock_value.hold_trait_notifications():
+            self.lock_value.min, self.lock_value.max = min(low, value), max(high, value)
+            self.lock_value.value = value
+        self.map.set_lock(side, value)
+        free = dy if index == dx else dx
+        free_side = 1 - side
+        base = self._effective_starts()[0]
+        xs, ys = curve_values(self.objective, self.bounds[free_side], 400, dim=free, base=base)
+        self.slice_view.bounds = tuple(self.bounds[free_side])
+        self.slice_view.x_scale.min, self.slice_view.x_scale.max = self.bounds[free_side]
+        self.slice_view.x_axis.label = names[free]
+        label = f"{self.objective.name} with {names[index]} = {value:.4g}"
+        self.slice_view.set_curve(xs, ys, label=label)
+        self.slice_view.figure.layout.display = None
+
+    def _on_lock_control(self, _change: dict[str, Any]) -> None:
+        axis = self.lock_axis.value
+        if axis is None or axis < 0:
+            if self.lock:
+                self._guard(setattr, self, "lock", {})
+            return
+        side = 0 if axis == self.map_dims[0] else 1
+        low, high = self.bounds[side]
+        previous = self._locked()
+        if previous is None or previous[0] != axis:
+            value = float(np.clip(self.starts[0, axis], low, high))  # lock where the start is
+        else:
+            value = clamp_value(self.lock_value.value, low, high)
+            if value is None:
+                return
+        lock = {self.objective.names[axis]: value}
+        if lock != self.lock:
+            self._guard(setattr, self, "lock", lock)
+
+    # ------------------------------------------------------------------ view
+    def _on_view_control(self, change: dict[str, Any]) -> None:
+        if change["new"] in VIEWS and change["new"] != self.view:
+            self._guard(setattr, self, "view", change["new"])
+
+    def _on_view(self, _change: dict[str, Any]) -> None:
+        def apply() -> None:
+            if self.view_buttons.value != self.view:
+                self.view_buttons.value = self.view
+            self.plots.children = self._plot_boxes()
+            self._publish()
+
+        self._guard(apply)
+
+    def _surface_shown(self) -> bool:
+        return self.surface is not None and self.view in ("surface", "both")
+
+    def _surface_frames(self, run: Trajectories, lengths: Sequence[int]):
+        """Send the surface its landscape (when stale) and paths; its Player track."""
+        if self._surface_stale:
+            grid = self._grid
+            self.surface.labels = [*self._map_labels(), "loss"]
+            self.surface.set_landscape(grid.xs, grid.ys, grid.values)
+            self._surface_stale = False
+        dx, dy = self.map_dims
+        self.surface.set_paths(run.params[:, :, [dx, dy]], run.loss, lengths)
+        return [{"target": self._surface_target, "kind": "frame"}]
+
+    # ------------------------------------------------------------------ dims
+    def _on_dims_control(self, _change: dict[str, Any]) -> None:
+        dims = (self.dim_x.value, self.dim_y.value)
+        if dims[0] == dims[1]:
+            self._show_message("the map needs two different parameters", is_error=True)
+            return
+        if dims != self.map_dims:
+            self._guard(setattr, self, "map_dims", dims)
+
+    def _on_map_dims(self, _change: dict[str, Any]) -> None:
+        def apply() -> None:
+            if self.lock and self._locked()[0] not in self.map_dims:
+                self.lock = {}
+            self.bounds = suggest_bounds(self.objective, self._effective_starts(),
+                                         dims=self.map_dims)  # fmt: skip
+            self.map.set_axes(self._map_labels(), self.bounds)
+            self.dim_x.value, self.dim_y.value = self.map_dims
+            self._draw_landscape(find=True)
+            self._show_lock()
+            self._show_starts()
+            self._recompute()
+
+        self._guard(apply)
+
     # ------------------------------------------------------------------ browser input
     def _guard(self, action: Callable[..., Any], *args: Any) -> Any:
         """Run a callback; show a refused input or an internal error in the status line."""
         try:
             return action(*args)
-        except JaxGradError as err:
-            self._show_message(str(err), is_error=True)
-        except traitlets.TraitError as err:
+        except (JaxGradError, traitlets.TraitError) as err:
             self._show_message(str(err), is_error=True)
         except Exception as err:  # a bug must not go silent: status line + log
             log.exception("jaxgrad_widgets callback failed")
@@ -380,78 +671,57 @@ class GradDescentWidget(ipywidgets.VBox):
         return handle
 
     def _on_steps_control(self, change: dict[str, Any]) -> None:
-        try:
-            value = int(change["new"])
-        except (TypeError, ValueError):
-            return
-        value = min(max(value, STEPS_RANGE[0]), STEPS_RANGE[1])
-        if value != self.steps:
-            self._guard(setattr, self, "steps", value)
+        value = clamp_value(change["new"], *STEPS_RANGE)
+        if value is not None and int(value) != self.steps:
+            self._guard(setattr, self, "steps", int(value))
 
-    def _clamp_to_map(self, x: Any, y: Any) -> tuple[float, float] | None:
-        try:
-            x, y = float(x), float(y)
-        except (TypeError, ValueError):
-            return None
-        if not (np.isfinite(x) and np.isfinite(y)):
-            return None
-        (x_low, x_high), (y_low, y_high) = self.bounds
-        return min(max(x, x_low), x_high), min(max(y, y_low), y_high)
+    def _marker_bounds(self) -> tuple[tuple[float, float], tuple[float, float]]:
+        """Where start markers may go: the map, or the curve's x range (any y)."""
+        if self.one_dimensional:
+            return (self.bounds[0], (-np.inf, np.inf))
+        return tuple(self.bounds)
+
+    def _marker_dims(self) -> tuple[int, ...]:
+        return (0,) if self.one_dimensional else self.map_dims
 
     def _on_drag(self, _mark: Any, event: Any) -> None:
         """A start marker being dragged: recompute its path for the new position."""
-        if not isinstance(event, dict):
+        parsed = drag_event(event, len(self.starts), self._marker_bounds())
+        if parsed is None:
             return
-        index, point = event.get("index"), event.get("point")
-        if isinstance(index, bool) or not isinstance(index, int) or not isinstance(point, dict):
-            return
-        if not 0 <= index < len(self.starts):
-            return
-        clamped = self._clamp_to_map(point.get("x"), point.get("y"))
-        if clamped is None:
-            return
+        index, point = parsed
         starts = self.starts.copy()
-        starts[index, list(self.dims)] = clamped
+        dims = self._marker_dims()
+        starts[index, list(dims)] = point[: len(dims)]
         if not np.array_equal(starts, self.starts):
             self._pushing_starts = True  # the browser already shows the marker there
             try:
                 self._guard(setattr, self, "starts", starts)
             finally:
                 self._pushing_starts = False
+            if self.one_dimensional:
+                self._show_starts()  # back onto the curve
 
     def _on_starts_mark(self, _change: dict[str, Any]) -> None:
         """The start markers' x/y changed in the browser (a click added one, a drag ended)."""
         if self._pushing_starts:
             return
-        xs = np.asarray(self.map.starts.x, dtype=np.float64).reshape(-1)
-        ys = np.asarray(self.map.starts.y, dtype=np.float64).reshape(-1)
-        count = min(len(xs), len(ys))
-        points = []
-        for x, y in zip(xs[:count], ys[:count], strict=True):
-            clamped = self._clamp_to_map(x, y)
-            if clamped is not None:
-                points.append(clamped)
+        points = marker_points(self.map.starts.x, self.map.starts.y, self._marker_bounds())
         refused = ""
         if len(points) > self.max_starts:
             points = points[: self.max_starts]
             plural = "s" if self.max_starts != 1 else ""
             refused = f"at most {self.max_starts} start{plural}; remove one to add another"
-        if not points:
-            points = [tuple(self.starts[0, list(self.dims)])]
-        starts = np.repeat(self.starts[:1], len(points), axis=0)
-        keep = min(len(points), len(self.starts))
-        starts[:keep] = self.starts[:keep]
-        starts[:, list(self.dims)] = np.asarray(points, np.float32)
-        if not np.array_equal(starts, self.starts):
-            self._guard(setattr, self, "starts", starts)
-        # The browser's markers must match what was accepted (clamped, capped).
-        expected = starts[:, list(self.dims)]
-        if (
-            len(xs) != len(expected)
-            or not np.allclose(xs[:count], expected[:, 0])
-            or not (np.allclose(ys[:count], expected[:, 1]))
-        ):
-            self._show_starts()
+        dims = list(self._marker_dims())
+        if points:
+            starts = np.repeat(self.starts[:1], len(points), axis=0)
+            keep = min(len(points), len(self.starts))
+            starts[:keep] = self.starts[:keep]
+            starts[:, dims] = np.asarray(points, np.float32)[:, : len(dims)]
+            if not np.array_equal(starts, self.starts):
+                self._guard(setattr, self, "starts", starts)
+        # The browser's markers must match what was accepted (clamped, capped, on the curve).
+        self._show_starts()
         if refused:
             self._show_message(refused, is_error=True)
 
@@ -473,6 +743,9 @@ class GradDescentWidget(ipywidgets.VBox):
             self.controls.set_values({"learning_rate": self.learning_rate, **self.hyperparameters})
         elif name == "steps":
             self.controls.steps.value = int(min(max(self.steps, STEPS_RANGE[0]), STEPS_RANGE[1]))
+        elif name == "lock":
+            self._show_lock()
+            self._show_starts()
         elif name == "starts" and not self._pushing_starts:
             self._show_starts()
         self._guard(self._recompute)
@@ -482,16 +755,12 @@ class GradDescentWidget(ipywidgets.VBox):
         name = spec.name if spec.name in OPTIMIZERS else "custom"
         self.controls.show_optimizer(name, spec)
         self.controls.set_values({"learning_rate": self.learning_rate, **self.hyperparameters})
-        lr_slider = self.controls.sliders["learning_rate"]
-        lr_slider.disabled = not spec.injectable
+        self.controls.sliders["learning_rate"].disabled = not spec.injectable
         steps = int(min(max(self.steps, STEPS_RANGE[0]), STEPS_RANGE[1]))
         if self.controls.steps.value != steps:
             self.controls.steps.value = steps
         if self.log_toggle.value != self.log_loss:
             self.log_toggle.value = self.log_loss
-
-    def _set_log(self, value: bool) -> None:
-        self.log_loss = bool(value)
 
     def _hyper_values(self) -> dict[str, float]:
         spec = resolve_optimizer(self.optimizer)
@@ -506,27 +775,30 @@ class GradDescentWidget(ipywidgets.VBox):
     def _recompute(self) -> Trajectories:
         started = time.perf_counter()
         hyper = self._hyper_values()
+        starts, mask = self._effective_starts(), self._mask()
         run = descent_for(self.objective, self.optimizer).run(
-            self.starts, self.steps, hyper, tol=self.tolerance
+            starts, self.steps, hyper, tol=self.tolerance, mask=mask
         )
         elapsed = time.perf_counter() - started
         self._run = run
-        self._rows = self._status_rows(run, hyper)
+        self._rows = self._status_rows(run, hyper, starts, mask)
         self._publish()
         spec = resolve_optimizer(self.optimizer)
         lr = f", learning rate {hyper['learning_rate']:.4g}" if "learning_rate" in hyper else ""
+        locked = self._locked()
+        held = f", {self.objective.names[locked[0]]} locked" if locked is not None else ""
         self._show_message(
             f"{spec.label}{lr}, {self.steps} steps from {run.n_starts} "
-            f"start{'s' if run.n_starts != 1 else ''}: computed in {elapsed * 1e3:.1f} ms",
+            f"start{'s' if run.n_starts != 1 else ''}{held}: computed in {elapsed * 1e3:.1f} ms",
             is_error=False,
         )
         return run
 
-    def _status_rows(self, run: Trajectories, hyper: dict[str, float]) -> list[StartStatus]:
+    def _status_rows(self, run, hyper, starts, mask) -> list[StartStatus]:
         hint = ""
         if (run.diverged_at >= 0).any():
             rate = stable_learning_rate(
-                self.objective, self.optimizer, self.starts, self.steps, hyper
+                self.objective, self.optimizer, starts, self.steps, hyper, mask=mask
             )
             if rate is not None:
                 hint = f"try a learning rate of {rate:.3g} or less"
@@ -556,64 +828,54 @@ class GradDescentWidget(ipywidgets.VBox):
         if run is None:
             return
         k, n = run.n_starts, run.steps + 1
-        dx, dy = self.dims
-        px, py = run.params[:, :, dx], run.params[:, :, dy]
         lengths = [run.valid_length(j) for j in range(k)]
-        tips_x, tips_y = self._arrow_tips(px, py, run.grad[:, :, dx], run.grad[:, :, dy])
         loss, low, high = self._loss_for_display(run, lengths)
         low, high = self.loss_view.settled_range(low, high)
-        buffers = dict(px=px, py=py, ax=tips_x, ay=tips_y, loss=loss, steps=Arange(n))
-        current, arrows = self.max_starts, self.max_starts + 1
-        first_loss, marker = self.max_starts + 2, 2 * self.max_starts + 2
-
-        def prefix(target: int, x: str, y: str, row: int, whole: bool) -> dict[str, Any]:
-            # simplify: the browser skips points closer than 1/1000 of the data range to
-            # the last one drawn (under a pixel); 16 x 1000-step playback stays smooth.
-            return dict(target=target, kind="prefix", x=x, y=y, row=row, whole=whole,
-                        length=lengths[row], simplify=SIMPLIFY)  # fmt: skip
-
-        # Paths grow as they play; loss curves are drawn whole, the marker moves along.
-        tracks = [prefix(j, "px", "py", j, False) for j in range(k)]
-        tracks += [prefix(first_loss + j, "steps", "loss", j, True) for j in range(k)]
-        tracks += [
-            dict(target=current, kind="points", x="px", y="py", lengths=lengths),
-            dict(target=arrows, kind="arrows", x0="px", y0="py", x1="ax", y1="ay",
-                 lengths=lengths, head=0.3),
-            dict(target=marker, kind="vline", low=low, high=high),
-        ]  # fmt: skip
+        grad = run.grad * (self._mask() if self.lock else 1.0)
+        if self.one_dimensional:
+            xs = run.params[:, :, 0]
+            parts = [self.map.frames(xs, run.loss, grad[:, :, 0], lengths)]
+        else:
+            dx, dy = self.map_dims
+            px, py = run.params[:, :, dx], run.params[:, :, dy]
+            parts = [self.map.frames(px, py, grad[:, :, dx], grad[:, :, dy], lengths)]
+        parts.append(self.loss_view.frames(loss, lengths, low, high))
+        if self.slice_view is not None:
+            # The robot's slice: only while an axis is locked.
+            locked = self._locked()
+            if locked is None:
+                parts.append(({}, []))
+            else:
+                dx, dy = self.map_dims
+                free = dy if locked[0] == dx else dx
+                xs = run.params[:, :, free]
+                parts.append(self.slice_view.frames(xs, run.loss, grad[:, :, free], lengths))
+        buffers, tracks, offset = {}, [], 0
+        for view, (view_buffers, view_tracks) in zip(self._views, parts, strict=True):
+            buffers.update(view_buffers)
+            tracks += [{**t, "target": t["target"] + offset} for t in view_tracks]
+            offset += len(view.player_marks())
+        if self._surface_shown():  # only a visible surface costs a message
+            tracks += self._surface_frames(run, lengths)
         # The Player's message first: the paths redraw from it alone.
         self.player.load(n, buffers, tracks)
         with self.hold_sync():
             self.loss_view.set_log(self.log_loss)
             self.loss_view.set_ranges(run.steps, low, high)
-            self.map.show_paths(k)
-            self.loss_view.show_lines(k)
-            self._keep_python_copies(px, py, loss, lengths)
-            self.status_table.value = status_table_html(
-                self._rows, [self.objective.names[d] for d in self.dims]
-            )
+            for view in self._views:
+                (view.show_lines if view is self.loss_view else view.show_paths)(k)
+            self._keep_python_copies(buffers, loss, lengths)
+            self.status_table.value = status_table_html(self._rows, self.objective.names)
 
-    def _keep_python_copies(self, px, py, loss, lengths) -> None:
-        """Python's copies of Player-owned marks = the final state the browser shows."""
-        steps = np.arange(px.shape[1], dtype=np.float32)
-        for j, length in enumerate(lengths):
-            keep = max(length, 1)
-            set_quietly(self.map.paths[j], x=px[j, :keep], y=py[j, :keep])
-            set_quietly(self.loss_view.lines[j], x=steps[:keep], y=loss[j, :keep])
-        last = [max(length - 1, 0) for length in lengths]
-        rows = np.arange(len(lengths))
-        set_quietly(self.map.current, x=px[rows, last], y=py[rows, last])
-
-    def _arrow_tips(self, px, py, gx, gy) -> tuple[np.ndarray, np.ndarray]:
-        """Tips of the negative-gradient arrows: length grows with |grad|, capped."""
-        norm = np.hypot(gx, gy)
-        finite = norm[np.isfinite(norm) & (norm > 0)]
-        reference = float(np.median(finite)) if finite.size else 1.0
-        width = self.bounds[0][1] - self.bounds[0][0]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            length = ARROW_FRACTION * width * norm / (norm + reference)
-            scale = np.where(norm > 0, length / norm, 0.0)
-        return (px - scale * gx).astype(np.float32), (py - scale * gy).astype(np.float32)
+    def _keep_python_copies(self, buffers: dict[str, Any], loss, lengths) -> None:
+        """Python's copies of the Player-owned marks = the final state the browser shows."""
+        if self.one_dimensional:
+            self.map.keep_python_copies(buffers["curve.x"], buffers["curve.y"], lengths)
+        else:
+            self.map.keep_python_copies(buffers["map.px"], buffers["map.py"], lengths)
+        self.loss_view.keep_python_copies(loss, lengths)
+        if self.slice_view is not None and self.lock:
+            self.slice_view.keep_python_copies(buffers["slice.x"], buffers["slice.y"], lengths)
 
     def _loss_for_display(self, run: Trajectories, lengths: list[int]):
         valid = np.concatenate([run.loss[j, : lengths[j]] for j in range(run.n_starts)])
@@ -640,7 +902,14 @@ class GradDescentWidget(ipywidgets.VBox):
         """Place the start markers from Python (their x/y observer must not react)."""
         self._pushing_starts = True
         try:
-            self.map.set_starts(self.starts[:, list(self.dims)])
+            starts = self._effective_starts()
+            if self.one_dimensional:
+                values = np.asarray([float(self.objective.value(s)) for s in starts])
+                self.map.set_starts(starts[:, 0], values)
+            else:
+                self.map.set_starts(starts[:, list(self.map_dims)])
+                if self.slice_view is not None:
+                    self.slice_view._color_starts(len(starts))
         finally:
             self._pushing_starts = False
 
@@ -680,7 +949,7 @@ class GradDescentWidget(ipywidgets.VBox):
 
     @property
     def figure(self):
-        """The map's bqplot Figure, for customising."""
+        """The map's (or the 1-D curve's) bqplot Figure, for customising."""
         return self.map.figure
 
     @property

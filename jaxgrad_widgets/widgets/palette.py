@@ -76,3 +76,7 @@ CRITICAL_POINT_COLORS: dict[str, str] = {
     "inflection": "#9467bd",
     "undetermined": "#7f7f7f",
 }
+#: A 1-D function's curve, and the robot's slice.
+CURVE_COLOR = "#4c72b0"
+#: The line a locked axis holds the robot on.
+LOCK_COLOR = "#ff2d95"

@@ -145,6 +145,22 @@ def _axis(values: Any, name: str) -> np.ndarray:
     return axis
 
 
+class _Frame(traitlets.Int):
+    """An Int that turns anything number-like into an int (non-finite: the current value)."""
+
+    def validate(self, obj: Any, value: Any) -> int:
+        current = obj._trait_values.get(self.name, 0) if obj is not None else 0
+        return super().validate(obj, int(_finite(value, float(current))))
+
+
+class _Camera(traitlets.Dict):
+    """A camera dict; anything else (a browser's garbage) is sanitised, never refused."""
+
+    def validate(self, obj: Any, value: Any) -> dict[str, float]:
+        previous = obj._trait_values.get(self.name) if obj is not None else None
+        return sanitize_camera(value, previous)
+
+
 class SurfaceView(anywidget.AnyWidget):
     """The loss over two parameters as a 3-D surface, with paths and current points.
 
@@ -181,8 +197,8 @@ class SurfaceView(anywidget.AnyWidget):
     paths = traitlets.Dict().tag(sync=True)
     lengths = traitlets.List(traitlets.Int()).tag(sync=True)
     colors = traitlets.List(traitlets.Unicode()).tag(sync=True)
-    frame = traitlets.Int(0).tag(sync=True)
-    camera = traitlets.Dict(default_value=dict(DEFAULT_CAMERA)).tag(sync=True)
+    frame = _Frame(0).tag(sync=True)
+    camera = _Camera(default_value=dict(DEFAULT_CAMERA)).tag(sync=True)
     colormap = traitlets.Enum(COLORMAPS, default_value=MAP_SCHEME).tag(sync=True)
     height = traitlets.Int(440).tag(sync=True)
 
@@ -200,15 +216,9 @@ class SurfaceView(anywidget.AnyWidget):
         labels = [str(v) for v in proposal["value"]][:3]
         return labels + ["x", "y", "loss"][len(labels) :]
 
-    @traitlets.validate("camera")
-    def _check_camera(self, proposal: dict[str, Any]) -> dict[str, float]:
-        previous = self._trait_values.get("camera", DEFAULT_CAMERA)
-        return sanitize_camera(proposal["value"], previous)
-
     @traitlets.validate("frame")
     def _clamp_frame(self, proposal: dict[str, Any]) -> int:
-        value = _finite(proposal["value"], 0.0)
-        return int(min(max(int(value), 0), self.n_frames - 1))
+        return int(min(max(int(proposal["value"]), 0), self.n_frames - 1))
 
     @traitlets.validate("lengths")
     def _clamp_lengths(self, proposal: dict[str, Any]) -> list[int]:

@@ -38,8 +38,8 @@ def test_widget_agrees_with_the_engine(widget):
     assert widget.trajectory.shape == (2, 301, 2)
     np.testing.assert_allclose(widget.trajectory[:, -1], [[1, 1], [-1, -1]], atol=1e-4)
     # The Player got the same numbers as float32 buffers, and one track set per start.
-    np.testing.assert_array_equal(_decode(widget.player, "px"), expected.params[:, :, 0])
-    np.testing.assert_array_equal(_decode(widget.player, "loss"), expected.loss)
+    np.testing.assert_array_equal(_decode(widget.player, "map.px"), expected.params[:, :, 0])
+    np.testing.assert_array_equal(_decode(widget.player, "loss.y"), expected.loss)
     assert widget.player.n_frames == 301
     assert [t["kind"] for t in widget.player.tracks].count("prefix") == 4
 
@@ -74,7 +74,7 @@ def test_divergence_shows_step_and_hint(widget):
     (path_track,) = [
         t
         for t in widget.player.tracks
-        if t["kind"] == "prefix" and t["row"] == 0 and t["x"] == "px"
+        if t["kind"] == "prefix" and t["row"] == 0 and t["x"] == "map.px"
     ]
     assert path_track["length"] == 5
 
@@ -218,7 +218,7 @@ def test_log_loss_toggle_switches_the_scale(widget):
     widget.log_toggle.value = True
     assert widget.log_loss
     assert type(widget.loss_view.y_scale).__name__ == "LogScale"
-    shown = _decode(widget.player, "loss")
+    shown = _decode(widget.player, "loss.y")
     assert shown.min() > 0
 
 
@@ -247,11 +247,6 @@ def test_unknown_function_gets_bounds_around_start_and_minimum():
     assert x_low < 0.3 < 1 < x_high and y_low < -2 < 0.3 < y_high
     np.testing.assert_allclose(w.minima, [[1, -2]], atol=1e-3)
     assert [a.label for a in w.figure.axes] == ["a", "b"]
-
-
-def test_one_dimensional_functions_are_pointed_elsewhere():
-    with pytest.raises(ObjectiveError, match="use DerivativeWidget for a 1-D function"):
-        GradDescentWidget(lambda x: x**2)
 
 
 def test_python_copies_of_player_marks_hold_the_final_state(widget):

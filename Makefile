@@ -41,7 +41,7 @@ demo: setup js
 
 lint: $(VENV)/.setup-dev
 	$(VENV)/bin/ruff check jaxgrad_widgets tests benchmarks examples
-	$(VENV)/bin/ruff format --check jaxgrad_widgets tests benchmarks
+	$(VENV)/bin/ruff format --check jaxgrad_widgets tests benchmarks examples
 
 test-js: node_modules/.package-lock.json
 	npm run typecheck

@@ -201,8 +201,10 @@ def main() -> None:
           f"16 starts {ref / statistics.median(many):.1f}x")  # fmt: skip
     print(f"playback of 16 x 1000: {fps:.1f} frames/s, {playback_frames} kernel websocket frames "
           "in 3 s of playback")  # fmt: skip
-    print("targets: <= 20 ms (1 start), <= 40 ms (16 starts), >= 6x the reference, "
-          ">= 55 frames/s with 0 kernel messages, payload within 1 KB of raw float32")
+    print(
+        "targets: <= 20 ms (1 start), <= 40 ms (16 starts), >= 6x the reference, "
+        ">= 55 frames/s with 0 kernel messages, payload within 1 KB of raw float32"
+    )
 
 
 if __name__ == "__main__":

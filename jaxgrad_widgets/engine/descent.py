@@ -97,7 +97,8 @@ class Trajectories:
         loss: ``(k, steps + 1)`` the objective at those parameters.
         grad: ``(k, steps + 1, d)`` its gradient there.
         diverged_at: ``(k,)`` first step whose loss or parameters are not finite, or -1.
-        converged_at: ``(k,)`` first step whose gradient norm is below the tolerance, or -1.
+        converged_at: ``(k,)`` first step whose gradient norm (of the parameters that move,
+            when a mask locks some) is below the tolerance, or -1.
 
     Example:
         >>> from jaxgrad_widgets.engine import Objective, trajectories
@@ -266,7 +267,9 @@ class Descent:
         def body(i, carry):
             params, state, record, diverged, converged = carry
             loss, grad, new_params, state = step(params, state)
-            _, diverged, converged = self._watch(i, params, loss, grad, tol, diverged, converged)
+            _, diverged, converged = self._watch(
+                i, params, loss, grad * mask, tol, diverged, converged
+            )
             row = jnp.concatenate([params, loss[:, None], grad], axis=1)
             return new_params, state, record.at[i].set(row), diverged, converged
 
@@ -286,7 +289,7 @@ class Descent:
         def check(i, params, loss, grad, carry):
             last_params, last_loss, diverged, converged = carry
             finite, diverged, converged = self._watch(
-                i, params, loss, grad, tol, diverged, converged
+                i, params, loss, grad * mask, tol, diverged, converged
             )
             # Keep the last finite point checked, not the overflowed one.
             keep = finite & (diverged < 0)
@@ -331,7 +334,7 @@ class Descent:
             for i in range(int(n_steps) + 1):
                 loss, grad, new_params, state = step(params, state)
                 _, div, conv = self._watch(
-                    i, params[None], loss[None], grad[None], tol, diverged[j], converged[j]
+                    i, params[None], loss[None], (grad * mask)[None], tol, diverged[j], converged[j]
                 )
                 diverged[j], converged[j] = int(div[0]), int(conv[0])
                 record[i, j] = np.concatenate([params, [loss], grad])

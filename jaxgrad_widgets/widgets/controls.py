@@ -89,6 +89,7 @@ class OptimizerControls(ipywidgets.VBox):
             style={"description_width": _LABEL_WIDTH},
             layout=ipywidgets.Layout(width="100%", max_width="460px"),
         )
+        self._pushed: dict[str, float] = {}
         super().__init__(
             [self.optimizer, *self.sliders.values(), self.steps],
             layout=ipywidgets.Layout(flex="1 1 320px", min_width="280px"),
@@ -113,8 +114,36 @@ class OptimizerControls(ipywidgets.VBox):
             slider.layout.display = None if slider_name in taken else "none"
 
     def set_values(self, values: dict[str, float]) -> None:
-        """Move the sliders to ``values`` (by hyperparameter name) without other effects."""
+        """Move the sliders to ``values`` (by hyperparameter name) without other effects.
+
+        The browser snaps a value set from Python to the slider's grid and sends the
+        snapped value back; :meth:`is_echo` recognises that answer so that
+        ``w.learning_rate = 0.02`` stays 0.02 instead of becoming 0.01995.
+        """
         for name, value in values.items():
             slider = self.sliders.get(name)
             if slider is not None and slider.value != value:
                 slider.value = value
+                # After the assignment: its own (Python-side) notification is not an echo.
+                self._pushed[name] = float(value)
+
+    def is_echo(self, name: str, value: float) -> bool:
+        """Whether ``value`` from the browser is only its snapped copy of our last push.
+
+        Example:
+            >>> c = OptimizerControls()
+            >>> c.set_values({"learning_rate": 0.02})
+            >>> c.is_echo("learning_rate", 0.019953), c.is_echo("learning_rate", 0.019953)
+            (True, False)
+        """
+        pushed = self._pushed.pop(name, None)
+        if pushed is None:
+            return False
+        slider = self.sliders[name]
+        if isinstance(slider, ipywidgets.FloatLogSlider):
+            if pushed <= 0 or value <= 0:
+                return False
+            distance = abs(math.log(value, slider.base) - math.log(pushed, slider.base))
+        else:
+            distance = abs(value - pushed)
+        return distance <= slider.step / 2 * 1.0001

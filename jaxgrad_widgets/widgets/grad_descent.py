@@ -662,6 +662,8 @@ class GradDescentWidget(ipywidgets.VBox):
             if h is None:
                 return
             value = h.clamp(change["new"])
+            if self.controls.is_echo(name, value):
+                return
             if name == "learning_rate":
                 if value != self.learning_rate:
                     self._guard(setattr, self, "learning_rate", value)
@@ -802,7 +804,10 @@ class GradDescentWidget(ipywidgets.VBox):
             )
             if rate is not None:
                 hint = f"try a learning rate of {rate:.3g} or less"
-        norms = run.gradient_norm()
+        # With an axis locked, only the free parameters' gradient counts.
+        grad = run.grad if mask is None else run.grad * mask
+        with np.errstate(over="ignore", invalid="ignore"):
+            norms = np.linalg.norm(grad.astype(np.float64), axis=-1)
         rows = []
         for j in range(run.n_starts):
             last = run.final_index(j)

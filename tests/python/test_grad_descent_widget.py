@@ -260,3 +260,12 @@ def test_jax_still_fine_after_widget_errors():
     w.learning_rate = 10.0
     assert w.status[0]["state"] == "diverged"
     assert float(jax.grad(lambda x: x**2)(3.0)) == 6.0
+
+
+def test_slider_snapping_does_not_change_a_value_set_from_python(widget):
+    slider = widget.controls.sliders["learning_rate"]
+    widget.learning_rate = 0.02
+    slider.value = 10**-1.70  # what the browser's slider sends back: its nearest grid step
+    assert widget.learning_rate == 0.02
+    slider.value = 10**-1.69  # the user moves it one step
+    assert widget.learning_rate == pytest.approx(10**-1.69)

@@ -66,6 +66,8 @@ def test_robot_on_one_axis_reaches_x_equals_y():
     np.testing.assert_allclose(_decode(w.player, "slice.x"), w.trajectory[:, :, 0])
     np.testing.assert_allclose(_decode(w.player, "slice.y"), w.losses)
     assert "y locked" in w.message
+    assert w.status[0]["summary"].startswith("converged at step")
+    assert w.status[0]["gradient_norm"] < 1e-3
     # The arrows follow the partial derivative only: no y component.
     np.testing.assert_allclose(_decode(w.player, "map.ay"), _decode(w.player, "map.py"))
 

@@ -96,15 +96,30 @@ class Grid:
     base: np.ndarray
 
 
-def _evaluate_points(objective: Objective, points: np.ndarray, chunk: int = 65_536) -> np.ndarray:
-    """The objective at each row of ``points`` (n, d), in bounded chunks."""
+#: How many numbers one batch of grid evaluation may touch (points x bound data size),
+#: so a likelihood over 100,000 data points is evaluated in small batches, not at once.
+BATCH_ELEMENTS = 1 << 22
+
+
+def batch_size(objective: Objective) -> int:
+    """Points per batch when evaluating ``objective`` on many points.
+
+    Example:
+        >>> import numpy as np
+        >>> from jaxgrad_widgets.engine import Objective
+        >>> batch_size(Objective(lambda x: x)), batch_size(
+        ...     Objective(lambda x, data: x * data.sum(), fixed={"data": np.ones(100_000)}))
+        (65536, 41)
+    """
+    bound = sum(int(np.size(v)) for v in objective.fixed.values() if np.ndim(v) > 0)
+    return int(max(1, min(65_536, BATCH_ELEMENTS // max(bound, 1))))
+
+
+def _evaluate_points(objective: Objective, points: np.ndarray) -> np.ndarray:
+    """The objective at each row of ``points`` (n, d), in one compiled call of bounded batches."""
     if objective.jittable:
-        evaluate = jax.jit(jax.vmap(objective.scalar_function))
-        out = [
-            np.asarray(evaluate(jnp.asarray(points[i : i + chunk])))
-            for i in range(0, len(points), chunk)
-        ]
-        values = np.concatenate(out)
+        evaluate = objective.batched(batch_size(objective))
+        values = np.asarray(evaluate(jnp.asarray(points, dtype=jnp.float32)))
     else:
         values = np.array([float(objective.value(p)) for p in points], dtype=np.float32)
     values = values.astype(np.float32)
@@ -289,19 +304,42 @@ def classify_point(
     )
 
 
+#: At most this many candidate valleys are refined by descent.
+MAX_CANDIDATES = 48
+
+
+def _grid_candidates(values: np.ndarray) -> list[tuple[int, int]]:
+    """Cells no higher than their eight neighbours, lowest first (at most MAX_CANDIDATES)."""
+    padded = np.pad(np.where(np.isfinite(values), values, np.inf), 1, constant_values=np.inf)
+    centre = padded[1:-1, 1:-1]
+    lowest = np.ones_like(centre, dtype=bool)
+    for di in (-1, 0, 1):
+        for dj in (-1, 0, 1):
+            if di or dj:
+                lowest &= centre <= padded[1 + di : padded.shape[0] - 1 + di,
+                                           1 + dj : padded.shape[1] - 1 + dj]  # fmt: skip
+    lowest &= np.isfinite(centre)
+    rows, cols = np.nonzero(lowest)
+    order = np.argsort(centre[rows, cols])[:MAX_CANDIDATES]
+    return list(zip(rows[order].tolist(), cols[order].tolist(), strict=True))
+
+
 def find_minima(
     objective: Objective,
     bounds: Sequence[tuple[float, float]],
     *,
-    per_side: int = 12,
-    steps: int = 2000,
+    per_side: int = 48,
+    steps: int = 400,
     base: Sequence[float] | None = None,
-    dims: tuple[int, ...] | None = None,
+    dims: tuple[int, int] = (0, 1),
+    grid: Grid | None = None,
 ) -> list[CriticalPoint]:
-    """Local minima inside ``bounds``, found by descending from a grid of starts.
+    """Local minima of two parameters inside ``bounds`` (the others held at ``base``).
 
-    Every grid start runs Adam in one compiled finals-only call; the end points are
-    merged when closer than 1% of the box and kept when the Hessian says minimum.
+    The lowest cells of the landscape grid are refined by Adam in one compiled
+    finals-only call, merged when closer than 1% of the box, and kept when the
+    Hessian says minimum. Costs one grid plus a few short descents, so it stays
+    cheap for a likelihood over many data points. Pass ``grid`` to reuse one.
 
     Example:
         >>> from jaxgrad_widgets.engine import Objective
@@ -310,25 +348,25 @@ def find_minima(
         >>> sorted(tuple(m.point.round(2).tolist()) for m in found)
         [(-1.0, -1.0), (1.0, 1.0)]
     """
-    dims = tuple(range(objective.dim)) if dims is None else tuple(dims)
-    bounds = check_bounds(bounds, len(dims))
-    per_side = int(min(max(per_side, 2), 64))
-    axes = [np.linspace(lo, hi, per_side) for lo, hi in bounds]
-    mesh = np.stack(np.meshgrid(*axes), axis=-1).reshape(-1, len(dims))
-    if mesh.shape[0] > 4096:
-        mesh = mesh[np.random.default_rng(0).choice(mesh.shape[0], 4096, replace=False)]
-    starts = np.repeat(
-        np.asarray(base if base is not None else np.zeros(objective.dim), np.float32)[None],
-        mesh.shape[0],
-        axis=0,
-    )
-    starts[:, dims] = mesh
+    dims = tuple(dims)
+    bounds = check_bounds(bounds, 2)
+    if grid is None:
+        grid = grid_values(objective, bounds, per_side, dims=dims, base=base)
+    candidates = _grid_candidates(grid.values)
+    if not candidates:
+        return []
+    starts = np.repeat(grid.base[None], len(candidates), axis=0)
+    starts[:, dims[0]] = [grid.xs[j] for _, j in candidates]
+    starts[:, dims[1]] = [grid.ys[i] for i, _ in candidates]
     mask = np.zeros(objective.dim, np.float32)
     mask[list(dims)] = 1.0
-    finals = final_points(
-        objective, "adam", starts, steps, {"learning_rate": 0.02}, tol=1e-6, mask=mask
-    )
     span = np.array([hi - lo for lo, hi in bounds])
+    # A step of a quarter cell: enough to cross the cell a candidate lies in.
+    cell = float(min(span[0] / (len(grid.xs) - 1), span[1] / (len(grid.ys) - 1)))
+    finals = final_points(
+        objective, "adam", starts, steps, {"learning_rate": max(cell / 4, 1e-5)}, tol=1e-6,
+        mask=mask,
+    )  # fmt: skip
     found: list[CriticalPoint] = []
     for point, diverged in zip(finals.params, finals.diverged_at, strict=True):
         inside = all(lo <= point[d] <= hi for d, (lo, hi) in zip(dims, bounds, strict=True))

@@ -185,6 +185,7 @@ class Objective:
         self.names = tuple(self._flat_names())
         example_flat = self.pack_example(example)
         self.jittable = True
+        self._batched: dict[int, Callable[[Any], jax.Array]] = {}
         self._check(example_flat)
         self._compiled_value = jax.jit(self._value) if self.jittable else self._value
         grad = jax.grad(self._value)
@@ -380,6 +381,22 @@ class Objective:
             [3.0, 2.0]
         """
         return self._compiled_grad(self.as_flat(flat))
+
+    def batched(self, batch: int) -> Callable[[Any], jax.Array]:
+        """A compiled ``points (n, dim) -> values (n,)`` that works ``batch`` points at a time.
+
+        Cached per batch size, so drawing a landscape again does not recompile.
+
+        Example:
+            >>> import numpy as np
+            >>> Objective(lambda x, y: x * y).batched(2)(np.ones((3, 2), np.float32)).tolist()
+            [1.0, 1.0, 1.0]
+        """
+        evaluate = self._batched.get(batch)
+        if evaluate is None:
+            evaluate = jax.jit(lambda points: jax.lax.map(self._value, points, batch_size=batch))
+            self._batched[batch] = evaluate
+        return evaluate
 
     def as_flat(self, point: Any) -> jax.Array:
         """A point (a number, a sequence, an array) as a checked flat float32 vector.

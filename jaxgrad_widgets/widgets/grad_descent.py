@@ -210,7 +210,6 @@ class GradDescentWidget(ipywidgets.VBox):
             self.map = MapFigure(self._map_labels(), self.bounds, max_starts)
             self.slice_view = CurveFigure(names[self.map_dims[0]], self.bounds[0], max_starts,
                                           name="slice", height="260px")  # fmt: skip
-            self.slice_view.figure.layout.display = "none"
             self.surface = SurfaceView(labels=[*self._map_labels(), "loss"])
         self._views = [v for v in (self.map, self.loss_view, self.slice_view) if v is not None]
         marks = [m for v in self._views for m in v.player_marks()]
@@ -371,9 +370,10 @@ class GradDescentWidget(ipywidgets.VBox):
             [self.controls, self.axis_controls, buttons],
             layout=ipywidgets.Layout(width="100%", flex_flow="row wrap"),
         )
-        rows = [self.title, plots]
-        if self.slice_view is not None:
-            rows.append(self.slice_view.figure)
+        # The robot's slice is in the layout only while an axis is locked (a hidden bqplot
+        # figure would be laid out at zero size, with negative plot areas).
+        self._slice_box = ipywidgets.Box([], layout=ipywidgets.Layout(width="100%"))
+        rows = [self.title, plots, self._slice_box]
         return [*rows, self.player, controls, self.held, self.status_table, self.status_line]
 
     def _draw_landscape(self, find: bool) -> None:
@@ -394,7 +394,7 @@ class GradDescentWidget(ipywidgets.VBox):
         if not find and info is not None and len(info.minima[0]) == self.objective.dim:
             minima = np.asarray(info.minima, np.float32)[:, list(dims)]
         else:
-            found = find_minima(self.objective, self.bounds, dims=dims, base=base)
+            found = find_minima(self.objective, self.bounds, dims=dims, grid=grid)
             minima = np.asarray([m.point[list(dims)] for m in found], np.float32)
         self.minima = minima.reshape(-1, 2)
         self.map.set_minima(self.minima)
@@ -547,7 +547,7 @@ class GradDescentWidget(ipywidgets.VBox):
         self.lock_value.disabled = locked is None
         if locked is None:
             self.map.set_lock(None, 0.0)
-            self.slice_view.figure.layout.display = "none"
+            self._slice_box.children = []
             return
         index, value = locked
         side = 0 if index == dx else 1
@@ -565,7 +565,7 @@ class GradDescentWidget(ipywidgets.VBox):
         self.slice_view.x_axis.label = names[free]
         label = f"{self.objective.name} with {names[index]} = {value:.4g}"
         self.slice_view.set_curve(xs, ys, label=label)
-        self.slice_view.figure.layout.display = None
+        self._slice_box.children = [self.slice_view.figure]
 
     def _on_lock_control(self, _change: dict[str, Any]) -> None:
         axis = self.lock_axis.value

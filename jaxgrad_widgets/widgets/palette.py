@@ -79,4 +79,4 @@ CRITICAL_POINT_COLORS: dict[str, str] = {
 #: A 1-D function's curve, and the robot's slice.
 CURVE_COLOR = "#4c72b0"
 #: The line a locked axis holds the robot on.
-LOCK_COLOR = "#ff2d95"
+LOCK_COLOR = "#ff00ff"

@@ -62,7 +62,7 @@ def test_robot_on_one_axis_reaches_x_equals_y():
     # The line is drawn on the map, the slice panel is shown and in sync with the map.
     assert w.map.lock_line.visible
     np.testing.assert_allclose(w.map.lock_line.y, [1.2, 1.2])
-    assert w.slice_view.figure.layout.display is None
+    assert w._slice_box.children == (w.slice_view.figure,)
     np.testing.assert_allclose(_decode(w.player, "slice.x"), w.trajectory[:, :, 0])
     np.testing.assert_allclose(_decode(w.player, "slice.y"), w.losses)
     assert "y locked" in w.message
@@ -74,7 +74,7 @@ def test_robot_on_one_axis_reaches_x_equals_y():
 
 def test_lock_controls_both_ways():
     w = GradDescentWidget(goldfield, start=(0.1, 0.1))
-    assert not w.map.lock_line.visible and w.slice_view.figure.layout.display == "none"
+    assert not w.map.lock_line.visible and w._slice_box.children == ()
     w.lock_axis.value = 1  # lock y where the start is
     assert w.lock == {"y": pytest.approx(0.1)}
     w.lock_value.value = 1.2
@@ -179,3 +179,13 @@ def test_bad_view_is_explained():
         GradDescentWidget(goldfield, view="3d")
     with pytest.raises(ObjectiveError, match="its view is the curve"):
         GradDescentWidget(polynomial, view="surface")
+
+
+def test_start_colours_differ_from_every_other_line_colour():
+    # The browser tests (and users) tell paths apart from other lines by colour.
+    from jaxgrad_widgets.widgets import palette
+
+    others = {palette.CONTOUR_COLOR, palette.LOCK_COLOR, palette.CURVE_COLOR,
+              palette.FRAME_MARKER_COLOR, palette.MINIMUM_COLOR}  # fmt: skip
+    assert not others & set(palette.START_COLORS)
+    assert len(set(palette.START_COLORS)) == len(palette.START_COLORS)

@@ -40,8 +40,8 @@ demo: setup js
 	$(VENV)/bin/voila examples/dashboard.ipynb --no-browser --port $(DEMO_PORT) --Voila.ip=127.0.0.1
 
 lint: $(VENV)/.setup-dev
-	$(VENV)/bin/ruff check jaxgrad_widgets tests benchmarks examples
-	$(VENV)/bin/ruff format --check jaxgrad_widgets tests benchmarks examples
+	$(VENV)/bin/ruff check jaxgrad_widgets tests benchmarks examples docs
+	$(VENV)/bin/ruff format --check jaxgrad_widgets tests benchmarks examples docs
 
 test-js: node_modules/.package-lock.json
 	npm run typecheck

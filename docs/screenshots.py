@@ -29,6 +29,8 @@ SHOTS = [
     ("derivatives.ipynb", ".jgw-grad-descent", 0, "descent_1d.png"),
     ("one_axis_robot.ipynb", ".jgw-grad-descent", 0, "robot.png"),
     ("one_axis_robot.ipynb", ".jgw-grad-descent", 1, "surface.png"),
+    ("mle_gaussian.ipynb", ".jgw-grad-descent", 0, "mle.png"),
+    ("linear_regression.ipynb", ".jgw-grad-descent", 0, "regression.png"),
 ]
 
 

@@ -9,11 +9,18 @@ Example:
 
 from importlib.metadata import PackageNotFoundError, version
 
-from .widgets import DerivativeWidget, GradDescentWidget, Player, SurfaceView
+from .widgets import Companion, DerivativeWidget, GradDescentWidget, Player, SurfaceView
 
 try:
     __version__ = version("jaxgrad-widgets")
 except PackageNotFoundError:  # running from a source tree that was never installed
     __version__ = "0.0.0+unknown"
 
-__all__ = ["DerivativeWidget", "GradDescentWidget", "Player", "SurfaceView", "__version__"]
+__all__ = [
+    "Companion",
+    "DerivativeWidget",
+    "GradDescentWidget",
+    "Player",
+    "SurfaceView",
+    "__version__",
+]

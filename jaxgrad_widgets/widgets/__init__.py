@@ -6,9 +6,10 @@ Example:
     'GradDescentWidget'
 """
 
+from .companion import Companion
 from .derivative import DerivativeWidget
 from .grad_descent import GradDescentWidget
 from .player import Player
 from .surface import SurfaceView
 
-__all__ = ["DerivativeWidget", "GradDescentWidget", "Player", "SurfaceView"]
+__all__ = ["Companion", "DerivativeWidget", "GradDescentWidget", "Player", "SurfaceView"]

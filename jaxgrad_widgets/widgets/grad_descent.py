@@ -50,9 +50,12 @@ from ..engine import (
     stable_learning_rate,
     suggest_bounds,
 )
+from ..engine.companion import frame_curves
 from ..engine.optimizers import OPTIMIZERS
 from ..functions import FunctionInfo, describe
+from .companion import Companion, CompanionFigure
 from .controls import STEPS_RANGE, OptimizerControls
+from .display import DisplayTransforms
 from .figures import CurveFigure, LossFigure, MapFigure
 from .inputs import clamp_value, drag_event, marker_points
 from .palette import start_color
@@ -114,6 +117,10 @@ class GradDescentWidget(ipywidgets.VBox):
         lock: ``{"y": 1.2}`` holds that map axis fixed: descent uses only the
             partial derivative along the other.
         view: 'map' (contours), 'surface' (3-D, WebGL) or 'both' side by side.
+        companion: a :class:`Companion`: the data, with the model of the current step
+            drawn over it (a density over a histogram, a line over a scatter).
+        display: ``{"log_sigma": ("sigma", jnp.exp)}`` shows sigma on axes and in the
+            status while the optimisation stays in log space.
         dims: the two parameters the map shows (names or positions), for a
             function of more than two.
         max_starts: how many starts clicks may add.
@@ -155,6 +162,8 @@ class GradDescentWidget(ipywidgets.VBox):
         lock: Mapping[str, float] | None = None,
         dims: Sequence[int | str] | None = None,
         view: str = "map",
+        companion: Companion | None = None,
+        display: Mapping[str, tuple[str, Callable[[Any], Any]]] | None = None,
         max_starts: int = DEFAULT_MAX_STARTS,
         tol: float = DEFAULT_TOLERANCE,
         **fixed: Any,
@@ -182,6 +191,7 @@ class GradDescentWidget(ipywidgets.VBox):
         self._run: Trajectories | None = None
         self._rows: list[StartStatus] = []
         self._info = info
+        self.display = DisplayTransforms(display, self.objective.names)
         names = self.objective.names
         if not self.one_dimensional:
             self.set_trait("map_dims", self._parse_dims(dims))
@@ -208,10 +218,19 @@ class GradDescentWidget(ipywidgets.VBox):
             self.surface = None
         else:
             self.map = MapFigure(self._map_labels(), self.bounds, max_starts)
+            self._label_map_ticks()
             self.slice_view = CurveFigure(names[self.map_dims[0]], self.bounds[0], max_starts,
                                           name="slice", height="260px")  # fmt: skip
             self.surface = SurfaceView(labels=[*self._map_labels(), "loss"])
-        self._views = [v for v in (self.map, self.loss_view, self.slice_view) if v is not None]
+        if companion is not None and not isinstance(companion, Companion):
+            raise ObjectiveError(
+                "companion must be a Companion, e.g. Companion.histogram(data, curve)"
+            )
+        self.companion_view = (
+            CompanionFigure(companion, max_starts) if companion is not None else None
+        )
+        views = (self.map, self.loss_view, self.slice_view, self.companion_view)
+        self._views = [v for v in views if v is not None]
         marks = [m for v in self._views for m in v.player_marks()]
         # The surface is the Player's last target: a "frame" track moves its paths.
         self._surface_target = len(marks)
@@ -310,7 +329,16 @@ class GradDescentWidget(ipywidgets.VBox):
         return suggest_bounds(self.objective, initial, dims=self.map_dims)
 
     def _map_labels(self) -> tuple[str, str]:
-        return tuple(self.objective.names[d] for d in self.map_dims)
+        return tuple(self.display.names[d] for d in self.map_dims)
+
+    def _label_map_ticks(self) -> None:
+        """Shown values on the map's ticks for a parameter with a display transform."""
+        for axis, dim, (low, high) in zip(
+            (self.map.x_axis, self.map.y_axis), self.map_dims, self.bounds, strict=True
+        ):
+            positions, labels = self.display.ticks(dim, low, high)
+            axis.tick_values = np.asarray(positions, np.float64) if positions else None
+            axis.tick_labels = labels or None
 
     def _title_html(self, info: FunctionInfo | None) -> str:
         formula = f" = {html.escape(info.formula)}" if info is not None and info.formula else ""
@@ -346,7 +374,10 @@ class GradDescentWidget(ipywidgets.VBox):
             boxes.append(self._map_box)
         if self.view in ("surface", "both"):
             boxes.append(self._surface_box)
-        return [*boxes, self._loss_box]
+        boxes.append(self._loss_box)
+        if self.companion_view is not None:
+            boxes.append(self._companion_box)
+        return boxes
 
     def _layout(self) -> list[ipywidgets.Widget]:
         wide = ipywidgets.Layout(flex="1 1 380px", max_width="560px")
@@ -357,6 +388,10 @@ class GradDescentWidget(ipywidgets.VBox):
         )
         self._loss_box = ipywidgets.Box(
             [self.loss_view.figure], layout=ipywidgets.Layout(flex="1 1 300px")
+        )
+        self._companion_box = ipywidgets.Box(
+            [self.companion_view.figure] if self.companion_view else [],
+            layout=ipywidgets.Layout(flex="1 1 300px"),
         )
         self.plots = ipywidgets.HBox(
             self._plot_boxes(), layout=ipywidgets.Layout(width="100%", flex_flow="row wrap")
@@ -630,6 +665,7 @@ class GradDescentWidget(ipywidgets.VBox):
             self.bounds = suggest_bounds(self.objective, self._effective_starts(),
                                          dims=self.map_dims)  # fmt: skip
             self.map.set_axes(self._map_labels(), self.bounds)
+            self._label_map_ticks()
             self.dim_x.value, self.dim_y.value = self.map_dims
             self._draw_landscape(find=True)
             self._show_lock()
@@ -855,6 +891,12 @@ class GradDescentWidget(ipywidgets.VBox):
                 free = dy if locked[0] == dx else dx
                 xs = run.params[:, :, free]
                 parts.append(self.slice_view.frames(xs, run.loss, grad[:, :, free], lengths))
+        if self.companion_view is not None:
+            curves = frame_curves(
+                self.objective, self.companion_view.companion.curve,
+                self.companion_view.companion.xs, run.params,
+            )  # fmt: skip
+            parts.append(self.companion_view.frames(curves, lengths))
         buffers, tracks, offset = {}, [], 0
         for view, (view_buffers, view_tracks) in zip(self._views, parts, strict=True):
             buffers.update(view_buffers)
@@ -870,7 +912,8 @@ class GradDescentWidget(ipywidgets.VBox):
             for view in self._views:
                 (view.show_lines if view is self.loss_view else view.show_paths)(k)
             self._keep_python_copies(buffers, loss, lengths)
-            self.status_table.value = status_table_html(self._rows, self.objective.names)
+            shown = [row.shown(self.display.point(row.final_point)) for row in self._rows]
+            self.status_table.value = status_table_html(shown, self.display.names)
 
     def _keep_python_copies(self, buffers: dict[str, Any], loss, lengths) -> None:
         """Python's copies of the Player-owned marks = the final state the browser shows."""
@@ -881,6 +924,9 @@ class GradDescentWidget(ipywidgets.VBox):
         self.loss_view.keep_python_copies(loss, lengths)
         if self.slice_view is not None and self.lock:
             self.slice_view.keep_python_copies(buffers["slice.x"], buffers["slice.y"], lengths)
+        if self.companion_view is not None:
+            curves = np.stack([buffers[f"data.y{j}"] for j in range(len(lengths))])
+            self.companion_view.keep_python_copies(curves, lengths)
 
     def _loss_for_display(self, run: Trajectories, lengths: list[int]):
         valid = np.concatenate([run.loss[j, : lengths[j]] for j in range(run.n_starts)])

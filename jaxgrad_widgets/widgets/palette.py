@@ -80,3 +80,5 @@ CRITICAL_POINT_COLORS: dict[str, str] = {
 CURVE_COLOR = "#4c72b0"
 #: The line a locked axis holds the robot on.
 LOCK_COLOR = "#ff00ff"
+#: Data behind the companion panel (histogram bars, scatter points).
+DATA_COLOR = "#8c9bb0"

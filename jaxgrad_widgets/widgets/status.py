@@ -9,6 +9,7 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,6 +34,10 @@ class StartStatus:
     summary: str
     state: str
     hint: str = ""
+
+    def shown(self, point: tuple[float, ...]) -> StartStatus:
+        """The same row with its final point as displayed (e.g. sigma for log_sigma)."""
+        return dataclasses.replace(self, final_point=point)
 
     def as_dict(self) -> dict[str, object]:
         """Plain data for ``w.status``."""

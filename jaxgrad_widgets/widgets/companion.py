@@ -56,7 +56,7 @@ class Companion:
 
     Example:
         >>> c = Companion.scatter([0, 1, 2], [1, 3, 5], lambda xs, w, b: w * xs + b)
-        >>> c.kind, float(c.xs.min()), float(c.xs.max())
+        >>> c.kind, round(float(c.xs.min()), 3), round(float(c.xs.max()), 3)
         ('scatter', -0.1, 2.1)
     """
 

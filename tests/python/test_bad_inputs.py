@@ -92,7 +92,7 @@ def _text(x, y):
 
 
 def _forgot_return(x, y):
-    x**2 + y**2  # noqa: B018
+    x**2 + y**2
 
 
 def _rounded(x, y):
@@ -355,8 +355,11 @@ def test_a_derivative_x_outside_the_plot_is_clamped_to_its_edge():
     [
         ([(0.0, math.nan)], "starts must be finite numbers (no NaN or infinity)"),
         ([(0.0, 0.0)] * 17, "17 starts is more than this widget's maximum of 16"),
-        ([(1.0, 2.0, 3.0)], "the start (1.0, 2.0, 3.0) does not fit goldfield: it optimises "
-                            "2 arguments (x, y), so give one value for each"),  # fmt: skip
+        (
+            [(1.0, 2.0, 3.0)],
+            "the start (1.0, 2.0, 3.0) does not fit goldfield: it optimises "
+            "2 arguments (x, y), so give one value for each",
+        ),
     ],
 )
 def test_bad_starts_are_explained(starts, message):
@@ -581,10 +584,16 @@ def test_a_broken_optax_transformation_set_later_is_shown_and_recoverable():
     ("hyper", "error", "message"),
     [
         ({"momentum": 2.0}, OptimizerError, "momentum = 2 is outside the allowed range [0, 0.999]"),
-        ({"beta": 0.5}, ObjectiveError, "unknown hyperparameter 'beta'; known ones are: b1, b2, "
-                                        "decay, learning_rate, momentum"),  # fmt: skip
-        ({"learning_rate": 0.1}, ObjectiveError,
-         "set the learning rate with w.learning_rate, not here"),  # fmt: skip
+        (
+            {"beta": 0.5},
+            ObjectiveError,
+            "unknown hyperparameter 'beta'; known ones are: b1, b2, decay, learning_rate, momentum",
+        ),
+        (
+            {"learning_rate": 0.1},
+            ObjectiveError,
+            "set the learning rate with w.learning_rate, not here",
+        ),
     ],
 )
 def test_bad_hyperparameters_are_explained(hyper, error, message):
@@ -600,8 +609,10 @@ def test_bad_hyperparameters_are_explained(hyper, error, message):
         ({"max_starts": 0}, "max_starts must be a whole number from 1 to 64, not 0"),
         ({"max_starts": 2.5}, "max_starts must be a whole number from 1 to 64, not 2.5"),
         ({"dims": ("x", "x")}, "dims must be two different parameters"),
-        ({"start": (0, 0), "starts": [(0, 0)]},
-         "give either start=(...) for one start or starts=[...], not both"),  # fmt: skip
+        (
+            {"start": (0, 0), "starts": [(0, 0)]},
+            "give either start=(...) for one start or starts=[...], not both",
+        ),
     ],
 )
 def test_bad_widget_parameters_are_explained(kwargs, message):

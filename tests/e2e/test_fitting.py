@@ -25,6 +25,11 @@ def test_density_moves_during_playback_without_kernel_messages(
     widget.scroll_into_view_if_needed()
     # sigma, not log_sigma, on the map's axis and in the status.
     assert "sigma" in widget.locator(".jgw-map").inner_text()
+    ticks = widget.locator(".jgw-map .axis .tick text").evaluate_all(
+        "els => els.map(e => e.textContent)"
+    )
+    assert {"0.5", "1", "2", "5"} <= set(ticks), ticks  # sigma values at log-space positions
+    assert not [t for t in ticks if "e-" in t], ticks
     assert "final mu, sigma" in widget.locator(".jgw-status-table").inner_text()
     final = page.evaluate(DENSITY_D)
     assert final and final.count("L") > 50

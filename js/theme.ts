@@ -10,13 +10,14 @@
 
 export const STYLE_ID = "jgw-style";
 
-const FG = "var(--jp-ui-font-color1, #222)";
-const FG2 = "var(--jp-ui-font-color2, #555)";
-const BG = "var(--jp-layout-color1, #fff)";
-const BG2 = "var(--jp-layout-color2, #eee)";
-const BORDER = "var(--jp-border-color1, #ccc)";
-const BRAND = "var(--jp-brand-color1, #1976d2)";
-const FONT = "var(--jp-ui-font-family, system-ui, -apple-system, 'Segoe UI', sans-serif)";
+/** JupyterLab's theme variables, with fallbacks; shared by every stylesheet of ours. */
+export const FG = "var(--jp-ui-font-color1, #222)";
+export const FG2 = "var(--jp-ui-font-color2, #555)";
+export const BG = "var(--jp-layout-color1, #fff)";
+export const BG2 = "var(--jp-layout-color2, #eee)";
+export const BORDER = "var(--jp-border-color1, #ccc)";
+export const BRAND = "var(--jp-brand-color1, #1976d2)";
+export const FONT = "var(--jp-ui-font-family, system-ui, -apple-system, 'Segoe UI', sans-serif)";
 
 export const CSS = `
 .jgw-transport {

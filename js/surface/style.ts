@@ -3,16 +3,11 @@
  * JupyterLab's theme variables, with fallbacks for a bare Voilà page.
  */
 
+import { BG, BORDER, BRAND, FG, FG2, FONT } from "../theme";
 import { CAP_DARK, CAP_LIGHT } from "./geometry";
 
 export const SURFACE_STYLE_ID = "jgw-surface-style";
 
-const FG = "var(--jp-ui-font-color1, #222)";
-const FG2 = "var(--jp-ui-font-color2, #555)";
-const BG = "var(--jp-layout-color1, #fff)";
-const BORDER = "var(--jp-border-color1, #ccc)";
-const BRAND = "var(--jp-brand-color1, #1976d2)";
-const FONT = "var(--jp-ui-font-family, system-ui, -apple-system, 'Segoe UI', sans-serif)";
 
 const rgb = (c: readonly number[]): string => `rgb(${c.map((v) => Math.round(v * 255)).join(", ")})`;
 

@@ -20,7 +20,6 @@ Example:
 from __future__ import annotations
 
 import threading
-import weakref
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -463,16 +462,14 @@ class Descent:
 
 
 class _DescentCache:
-    """One Descent per (objective, optimizer), kept while the objective lives.
+    """One Descent per (objective, optimizer), stored on the objective itself.
 
-    Bounded: at most ``per_objective`` optimizers per objective (least recently used
-    dropped), so a long session's compile caches cannot grow without limit.
+    A Descent references its objective, so a cache keyed on objectives from outside
+    would keep every objective alive; kept on the objective, it goes with it. Bounded:
+    at most ``per_objective`` optimizers per objective (least recently used dropped).
     """
 
     def __init__(self, per_objective: int = 16) -> None:
-        self._store: weakref.WeakKeyDictionary[Objective, OrderedDict[Any, Descent]] = (
-            weakref.WeakKeyDictionary()
-        )
         self._per_objective = per_objective
         self._lock = threading.Lock()
 
@@ -480,7 +477,7 @@ class _DescentCache:
         spec = resolve_optimizer(optimizer)
         key = (spec.name, id(spec.transformation), limits)
         with self._lock:
-            entries = self._store.setdefault(objective, OrderedDict())
+            entries = objective.__dict__.setdefault("_descents", OrderedDict())
             descent = entries.get(key)
             if descent is None or descent.spec.transformation is not spec.transformation:
                 descent = Descent(objective, spec, limits)

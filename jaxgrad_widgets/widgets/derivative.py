@@ -223,8 +223,8 @@ class DerivativeWidget(ipywidgets.VBox):
     def _on_drag(self, _mark: Any, event: Any) -> None:
         point = event.get("point") if isinstance(event, dict) else None
         try:
-            value = float(point["x"]) if isinstance(point, dict) else float("nan")
-        except (TypeError, ValueError):
+            value = float(point.get("x")) if isinstance(point, dict) else float("nan")
+        except (TypeError, ValueError, OverflowError):
             return
         if np.isfinite(value):
             self.x = value

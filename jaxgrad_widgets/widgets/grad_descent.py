@@ -84,6 +84,41 @@ def _shade(values: np.ndarray) -> np.ndarray:
     return shade
 
 
+class _Required(traitlets.Any):
+    """Any value but None (traitlets.Any lets None past the validators)."""
+
+    allow_none = False
+
+    def validate(self, obj: Any, value: Any) -> Any:
+        if value is None:
+            raise ObjectiveError(f"{self.name} cannot be None")
+        return value
+
+
+def close_tree(widget: ipywidgets.Widget) -> None:
+    """Close a widget and every widget its traits hold (figures, marks, scales, layouts).
+
+    Example:
+        >>> box = ipywidgets.VBox([ipywidgets.IntSlider()])
+        >>> slider = box.children[0]; close_tree(box); slider.comm is None
+        True
+    """
+    seen: set[int] = set()
+    pending = [widget]
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        for name in current.keys:
+            value = getattr(current, name, None)
+            items = value if isinstance(value, list | tuple) else (
+                value.values() if isinstance(value, dict) else [value]
+            )  # fmt: skip
+            pending.extend(v for v in items if isinstance(v, ipywidgets.Widget))
+        current.close()
+
+
 def _as_points(value: Any, dim: int) -> np.ndarray:
     try:
         points = np.asarray(value, dtype=np.float32)
@@ -136,11 +171,11 @@ class GradDescentWidget(ipywidgets.VBox):
         'diverged at step 5'
     """
 
-    optimizer = traitlets.Any("sgd")
+    optimizer = _Required("sgd")
     learning_rate = traitlets.Float(0.01)
     hyperparameters = traitlets.Dict()
     steps = traitlets.Int(300)
-    starts = traitlets.Any()
+    starts = _Required()
     lock = traitlets.Dict()
     map_dims = traitlets.Tuple(traitlets.Int(), traitlets.Int(), default_value=(0, 1))
     view = traitlets.Enum(VIEWS, default_value="map")
@@ -171,6 +206,8 @@ class GradDescentWidget(ipywidgets.VBox):
         info = describe(f) if argnums is None and not fixed else None
         if start is not None and starts is not None:
             raise ObjectiveError("give either start=(...) for one start or starts=[...], not both")
+        if starts is not None and len(starts) == 0:
+            raise ObjectiveError("starts is empty; give at least one start")
         example = start if start is not None else (starts[0] if starts is not None else None)
         if example is None and info is not None:
             # Known functions take scalars: a one-parameter start is its number.
@@ -1047,3 +1084,15 @@ class GradDescentWidget(ipywidgets.VBox):
     def clear_starts(self) -> None:
         """Keep only the first start."""
         self.starts = self.starts[:1]
+
+    def close(self) -> None:
+        """Close the dashboard and every widget it made, shown or not (figures, controls)."""
+        owners = [self, self.map, self.loss_view, self.slice_view, self.companion_view]
+        widgets = list(self.children)
+        for owner in owners:
+            for value in vars(owner).values() if owner is not None else ():
+                items = value if isinstance(value, list | tuple) else [value]
+                widgets += [v for v in items if isinstance(v, ipywidgets.Widget) and v is not self]
+        super().close()
+        for widget in widgets:
+            close_tree(widget)

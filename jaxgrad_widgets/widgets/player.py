@@ -63,8 +63,24 @@ import traitlets
 
 STATIC = pathlib.Path(__file__).resolve().parent.parent / "static"
 
-#: The speeds (frames per second) the transport bar offers; the default is 60.
+#: The speeds (frames per second) the transport bar offers, and the default.
 SPEED_RANGE = (1.0, 2000.0)
+DEFAULT_SPEED = 60.0
+
+
+def bundle(name: str) -> str:
+    """The built front end ``static/NAME`` as text (built by ``npm run build``).
+
+    Example:
+        >>> len(bundle("widget.js")) > 1000
+        True
+    """
+    path = STATIC / name
+    if not path.exists():
+        raise ImportError(
+            f"the front end {path} is missing: build it with `npm run build` (or `make js`)"
+        )
+    return path.read_text(encoding="utf-8")
 
 
 @dataclass(frozen=True)
@@ -110,7 +126,9 @@ class Player(anywidget.AnyWidget):
         (False, 0, 1)
     """
 
-    _esm = STATIC / "widget.js"
+    # The bundle's text, not its path: a path makes anywidget watch the file and keep
+    # every instance (and its whole dashboard) alive for good.
+    _esm = bundle("widget.js")
 
     targets = traitlets.List(traitlets.Instance(ipywidgets.Widget)).tag(
         sync=True, **ipywidgets.widget_serialization
@@ -120,7 +138,7 @@ class Player(anywidget.AnyWidget):
     n_frames = traitlets.Int(1).tag(sync=True)
     frame = traitlets.Int(0).tag(sync=True)
     playing = traitlets.Bool(False).tag(sync=True)
-    speed = traitlets.Float(60.0).tag(sync=True)
+    speed = traitlets.Float(DEFAULT_SPEED).tag(sync=True)
     loop = traitlets.Bool(False).tag(sync=True)
     #: Bumped on every load, so the front end can tell fresh data from an echo.
     revision = traitlets.Int(0).tag(sync=True)
@@ -138,9 +156,12 @@ class Player(anywidget.AnyWidget):
 
     @traitlets.validate("speed")
     def _clamp_speed(self, proposal: dict[str, Any]) -> float:
-        value = float(proposal["value"])
+        try:
+            value = float(proposal["value"])
+        except (TypeError, ValueError, OverflowError):
+            value = float("nan")
         if not np.isfinite(value):
-            return self.speed
+            return DEFAULT_SPEED  # not self.speed: under set_state it may already be NaN
         return float(min(max(value, SPEED_RANGE[0]), SPEED_RANGE[1]))
 
     def load(

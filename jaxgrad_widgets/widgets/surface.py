@@ -36,7 +36,7 @@ import numpy as np
 import traitlets
 
 from .palette import MAP_SCHEME, start_color
-from .player import STATIC, pack_buffers
+from .player import bundle, pack_buffers
 
 __all__ = [
     "COLORMAPS",
@@ -93,7 +93,7 @@ def auto_clip(values: Any, quantile: float = CLIP_QUANTILE) -> tuple[float, floa
 def _finite(value: Any, fallback: float) -> float:
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return fallback
     return number if math.isfinite(number) else fallback
 
@@ -187,7 +187,9 @@ class SurfaceView(anywidget.AnyWidget):
         ({'elevation': 20.0, 'azimuth': 20.0, 'zoom': 1.0}, 'viridis', 440, 0)
     """
 
-    _esm = STATIC / "surface.js"
+    # The bundle's text, not its path: a path makes anywidget watch the file and keep
+    # every instance (and all it references) alive for good.
+    _esm = bundle("surface.js")
 
     grid = traitlets.Dict().tag(sync=True)
     x_range = traitlets.List(traitlets.Float(), default_value=[0.0, 1.0]).tag(sync=True)

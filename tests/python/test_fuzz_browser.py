@@ -22,7 +22,10 @@ valid and invalid, and after every message checks:
 
 Known bugs kept out of the generated inputs (each has a strict xfail in
 test_bad_inputs.py): a NaN or infinite Player ``speed`` (JSON cannot carry it from a
-browser anyway) and a browser-sent ``n_frames`` (the Player's front end never sends it).
+browser anyway), a browser-sent ``n_frames`` (the Player's front end never sends it),
+a DerivativeWidget drag whose point has no "x" (bqplot always sends one), and an
+integer beyond float range (a browser's JSON cannot hold one) for SurfaceView's
+frame and camera and DerivativeWidget's drags.
 Marker arrays use only the forms bqplot's ``array_from_json`` accepts (a list of
 numbers or strings, or a binary buffer); ``null`` inside a list and non-list JSON
 (``false``, ``"x"``) make bqplot itself raise (in ``array_from_json`` or
@@ -46,7 +49,7 @@ from unittest import mock
 import numpy as np
 import pytest
 import traitlets
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from jaxgrad_widgets import DerivativeWidget, GradDescentWidget, Player, SurfaceView
@@ -114,6 +117,20 @@ def _reset(w: GradDescentWidget, starts: Any) -> None:
         w.view = "map"
     w.player.speed = 60.0
     w.player.frame = w.player.n_frames - 1
+    _restore_ranges(w)
+
+
+def _restore_ranges(w: GradDescentWidget) -> None:
+    """A hostile client may have moved the sliders' ranges; Python's ranges come back."""
+    ranges = {name: (KNOWN[name].low, KNOWN[name].high) for name in w.controls.sliders}
+    ranges = {
+        name: (math.log10(low), math.log10(high)) if KNOWN[name].log else (low, high)
+        for name, (low, high) in ranges.items()
+    }
+    for name, slider in [*w.controls.sliders.items(), ("steps", w.controls.steps)]:
+        low, high = STEPS_RANGE if name == "steps" else ranges[name]
+        with slider.hold_trait_notifications():
+            slider.min, slider.max = low, high
 
 
 # ---------------------------------------------------------------------- the harness
@@ -199,6 +216,9 @@ def _send_state(widget: Any, state: dict[str, Any]) -> None:
         after = _snapshot(widget, state)
         changed = [name for name in before if not _same(before[name], after[name])]
         assert not changed, f"a refused message {state!r} still changed {changed}"
+        event(f"{type(widget).__name__} update: refused by its trait types")
+    else:
+        event(f"{type(widget).__name__} update: accepted")
 
 
 def _send_custom(widget: Any, content: dict[str, Any]) -> None:
@@ -207,7 +227,7 @@ def _send_custom(widget: Any, content: dict[str, Any]) -> None:
 
 
 def _check_logs(handler: _Logged) -> None:
-    messages = [record.getMessage() for record in handler.records]
+    messages = [record.getMessage()[:300] for record in handler.records]
     assert not messages, f"logged: {messages}"
 
 
@@ -260,11 +280,18 @@ def _effective_starts(w: GradDescentWidget) -> tuple[np.ndarray, np.ndarray | No
 
 
 def _finish_with_a_valid_learning_rate(w: GradDescentWidget, exponent: int) -> None:
-    """The browser echoes Python's last push, then the user picks a grid value."""
+    """The browser echoes Python's last push, then the user picks a grid value.
+
+    Slider ranges a hostile message moved are restored first: this is a legitimate
+    client's last word.
+    """
+    _restore_ranges(w)
     slider = w.controls.sliders["learning_rate"]
     if slider.value > 0 and math.isfinite(slider.value):  # the snapped echo of a push
         _send_state(slider, {"value": 10 ** round(math.log10(slider.value), 2)})
     rate = 10 ** (exponent / 100)
+    if rate == slider.value:  # already shown: a browser sends nothing, so move one more step
+        rate = 10 ** ((exponent + 1) / 100)
     _send_state(slider, {"value": rate})
     assert w.learning_rate == rate
     spec = OPTIMIZERS[w.optimizer]
@@ -289,13 +316,18 @@ JUNK = st.one_of(
     st.lists(st.integers(-3, 3), max_size=2),
     st.dictionaries(st.text(max_size=2), st.integers(), max_size=1),
 )
-NUMBERS = st.one_of(
+#: Numbers (and junk) that float() turns into a float or refuses with ValueError/TypeError.
+FLOATABLE = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
     st.floats(min_value=1e-6, max_value=20.0),
     st.integers(min_value=-(10**30), max_value=10**30),
-    st.sampled_from([0, -1, 10**400, "0.5", "1e-3", "nan", "-inf", "1e999"]),
+    st.sampled_from([0, -1, "0.5", "1e-3", "nan", "-inf", "1e999"]),
     JUNK,
 )
+#: Plus an integer beyond float range (JSON text can carry one; float() overflows). Left
+#: out for SurfaceView and DerivativeWidget, whose checks let that OverflowError escape
+#: (xfail in test_bad_inputs.py).
+NUMBERS = st.one_of(FLOATABLE, st.just(10**400))
 GRID_EXPONENT = st.integers(-400, 60)  # learning rates 1e-4 .. ~4 on the slider's grid
 INDEXES = st.one_of(st.integers(-3, 9), st.none(), st.text(max_size=2), st.booleans())
 POINT = st.one_of(
@@ -310,6 +342,20 @@ DRAG = st.fixed_dictionaries(
         "point": POINT,
     },
 )
+
+
+def _range_state(limit: float) -> st.SearchStrategy:
+    """A slider state with its range: what only a hostile client would send.
+
+    ``limit`` bounds min and max: a FloatLogSlider computes ``10 ** max`` itself, which
+    overflows (in ipywidgets) beyond about 308.
+    """
+    return st.fixed_dictionaries(
+        {"value": st.one_of(st.floats(-1e7, 1e7), st.integers(-(10**7), 10**7))},
+        optional={"min": st.floats(-limit, limit), "max": st.floats(-limit, limit)},
+    )
+
+
 #: A well-formed drag of one of the first starts, somewhere around the map.
 GOOD_DRAG = st.fixed_dictionaries(
     {
@@ -318,15 +364,37 @@ GOOD_DRAG = st.fixed_dictionaries(
         "point": st.fixed_dictionaries({"x": st.floats(-3, 3), "y": st.floats(-3, 3)}),
     }
 )
-#: A drag of the derivative widget's marker: only x matters.
+#: A whole drag as a browser sends it: the start's index and the points it passes.
+GESTURE = st.tuples(
+    st.integers(0, 15),
+    st.lists(
+        st.fixed_dictionaries({"x": st.floats(-5, 5), "y": st.floats(-5, 5)}),
+        min_size=1,
+        max_size=4,
+    ),
+)
+#: A drag of the derivative widget's marker: only x matters. A point without "x" and
+#: an x beyond float range are left out: DerivativeWidget._on_drag raises KeyError or
+#: OverflowError on them (xfail in test_bad_inputs).
 X_DRAG = st.fixed_dictionaries(
-    {"event": st.sampled_from(["drag", "drag_end"]), "point": st.fixed_dictionaries({"x": NUMBERS})}
+    {},
+    optional={
+        "event": st.sampled_from(["drag", "drag_end", "drag_start", "hover", ""]),
+        "index": st.one_of(st.integers(-3, 3), NUMBERS),
+        "point": st.one_of(
+            st.fixed_dictionaries({"x": FLOATABLE}, optional={"y": NUMBERS}),
+            st.none(),
+            st.floats(),
+            st.text(max_size=2),
+        ),
+    },
 )
 CAMERA = st.fixed_dictionaries(
-    {}, optional={"elevation": NUMBERS, "azimuth": NUMBERS, "zoom": NUMBERS, "evil": NUMBERS}
+    {},
+    optional={"elevation": FLOATABLE, "azimuth": FLOATABLE, "zoom": FLOATABLE, "evil": NUMBERS},
 )
 SURFACE_STATE = st.fixed_dictionaries(
-    {}, optional={"frame": NUMBERS, "camera": st.one_of(JUNK, CAMERA)}
+    {}, optional={"frame": FLOATABLE, "camera": st.one_of(JUNK, CAMERA)}
 )
 PLAYER_STATE = st.fixed_dictionaries(
     {},
@@ -380,23 +448,66 @@ def _grad_ops(w: GradDescentWidget) -> st.SearchStrategy:
         st.tuples(st.just("optimizer"), INDEXES),
         st.tuples(st.just("markers"), marker_arrays()),
         st.tuples(st.just("drag"), DRAG),
+        st.tuples(st.just("gesture"), GESTURE),
         st.tuples(st.just("player"), PLAYER_STATE),
         st.tuples(st.just("log"), st.one_of(st.booleans(), JUNK)),
         st.tuples(st.sampled_from(["remove", "clear"]), st.just({"event": "click"})),
+        # A hostile client: a slider's own range moved along with its value.
+        st.tuples(st.sampled_from(["range:learning_rate", "range:momentum"]), _range_state(30)),
+        st.tuples(st.just("range:steps"), _range_state(1e7)),
     ]
     if not w.one_dimensional:
         ops += [
             st.tuples(st.just("lock_axis"), INDEXES),
             st.tuples(st.just("lock_value"), st.one_of(NUMBERS, st.floats(-3.0, 3.0))),
+            st.tuples(st.just("range:lock_value"), _range_state(1e7)),
             st.tuples(st.just("view"), INDEXES),
         ]
     return st.one_of(*ops)
 
 
+def _gesture(w: GradDescentWidget, index: int, points: list[dict[str, float]]) -> None:
+    """A drag from start to end, as bqplot's front end sends it.
+
+    "drag" messages while moving (the browser moves its marker itself); at the end
+    the mark's whole x (and y, unless restricted to x) arrays as a state update,
+    then a "drag_end" message (bqplot's ``drag_ended``: ``update_array``, ``touch``,
+    ``send``). The arrays are the accepted starts with the dragged one moved.
+    """
+    mark = w.map.starts
+    index = min(index, len(w.starts) - 1)
+    for point in points:
+        _send_custom(mark, {"event": "drag", "point": point, "index": index})
+    dims = (0,) if w.one_dimensional else w.map_dims
+    state = {"x": [float(v) for v in w.starts[:, dims[0]]]}
+    state["x"][index] = points[-1]["x"]
+    if not w.one_dimensional:
+        state["y"] = [float(v) for v in w.starts[:, dims[1]]]
+        state["y"][index] = points[-1]["y"]
+    _send_state(mark, state)
+    _send_custom(mark, {"event": "drag_end", "point": points[-1], "index": index})
+
+
+def _check_markers(w: GradDescentWidget) -> None:
+    """Python's copy of the start markers is what was accepted (on the curve in 1-D)."""
+    if w.one_dimensional:
+        np.testing.assert_allclose(w.map.starts.x, w.starts[:, 0])
+        values = [float(w.objective.value(s)) for s in w.starts]
+        np.testing.assert_allclose(w.map.starts.y, values, rtol=1e-6)
+    else:
+        dx, dy = w.map_dims
+        np.testing.assert_allclose(w.map.starts.x, w.starts[:, dx])
+        np.testing.assert_allclose(w.map.starts.y, w.starts[:, dy])
+
+
 def _apply(w: GradDescentWidget, op: tuple[str, Any]) -> None:
     kind, payload = op
     controls = w.controls
-    if kind in controls.sliders:
+    if kind.startswith("range:"):
+        name = kind.split(":", 1)[1]
+        sliders = {**controls.sliders, "steps": controls.steps}
+        _send_state(w.lock_value if name == "lock_value" else sliders[name], payload)
+    elif kind in controls.sliders:
         _send_state(controls.sliders[kind], {"value": payload})
     elif kind == "steps":
         _send_state(controls.steps, {"value": payload})
@@ -406,6 +517,8 @@ def _apply(w: GradDescentWidget, op: tuple[str, Any]) -> None:
         _send_state(w.map.starts, payload)
     elif kind == "drag":
         _send_custom(w.map.starts, payload)
+    elif kind == "gesture":
+        _gesture(w, *payload)
     elif kind == "player":
         _send_state(w.player, payload)
     elif kind == "log":
@@ -437,7 +550,7 @@ def _run_sequence(w: GradDescentWidget, ops: list[tuple[str, Any]], exponent: in
 
 
 # ---------------------------------------------------------------------- the tests
-@settings(FUZZ, max_examples=160)
+@settings(FUZZ, max_examples=400)
 @given(data=st.data(), exponent=GRID_EXPONENT)
 def test_fuzz_controls_of_the_map_widget(data, exponent):
     """Rapid interleavings of every control, marker, drag and Player message (2-D)."""
@@ -447,48 +560,47 @@ def test_fuzz_controls_of_the_map_widget(data, exponent):
     _run_sequence(w, ops, exponent)
 
 
-@settings(FUZZ, max_examples=120)
+@settings(FUZZ, max_examples=250)
 @given(
     messages=st.lists(
         st.one_of(
             st.tuples(st.just("markers"), marker_arrays()),
             st.tuples(st.just("drag"), DRAG),
             st.tuples(st.just("drag"), GOOD_DRAG),
+            st.tuples(st.just("gesture"), GESTURE),
         ),
         min_size=1,
         max_size=6,
     ),
+    last=GESTURE,
     exponent=GRID_EXPONENT,
 )
-def test_fuzz_start_markers_and_drags(messages, exponent):
+def test_fuzz_start_markers_and_drags(messages, last, exponent):
     """Clicks, drags and marker arrays (wrong lengths, NaN, 10,000 points) on the map."""
     w = _markers_widget()
     _reset(w, [(0.1, 0.1)])
-    _run_sequence(w, messages, exponent)
-    # The markers the browser shows are the accepted starts.
-    np.testing.assert_allclose(w.map.starts.x, w.starts[:, 0])
-    np.testing.assert_allclose(w.map.starts.y, w.starts[:, 1])
+    _run_sequence(w, [*messages, ("gesture", last)], exponent)
+    # After a finished drag, the markers Python holds are the accepted starts.
+    _check_markers(w)
 
 
-@settings(FUZZ, max_examples=80)
-@given(data=st.data(), exponent=GRID_EXPONENT)
-def test_fuzz_the_one_dimensional_widget(data, exponent):
+@settings(FUZZ, max_examples=200)
+@given(data=st.data(), last=GESTURE, exponent=GRID_EXPONENT)
+def test_fuzz_the_one_dimensional_widget(data, last, exponent):
     """The same messages on a 1-D curve, whose markers must stay on the curve."""
     w = _curve_widget()
     _reset(w, [(3.0,)])
     ops = data.draw(st.lists(_grad_ops(w), min_size=1, max_size=6), label="messages")
-    _run_sequence(w, ops, exponent)
-    values = [float(w.objective.value(s)) for s in w.starts]
-    np.testing.assert_allclose(w.map.starts.x, w.starts[:, 0])
-    np.testing.assert_allclose(w.map.starts.y, values, rtol=1e-6)
+    _run_sequence(w, [*ops, ("gesture", last)], exponent)
+    _check_markers(w)
 
 
-@settings(FUZZ, max_examples=90)
+@settings(FUZZ, max_examples=60)
 @given(
     drags=st.lists(
-        st.one_of(DRAG, X_DRAG),
+        X_DRAG,
         min_size=1,
-        max_size=6,
+        max_size=4,
     ),
     last=st.floats(-10.0, 10.0),
 )
@@ -503,14 +615,14 @@ def test_fuzz_derivative_widget_drags(drags, last):
             _check_logs(logged)
             assert math.isfinite(w.x) and low <= w.x <= high
             assert f'data-x="{w.x:.6g}"' in w.readout.value
-            np.testing.assert_allclose(w.marker.x, [w.x])
+            np.testing.assert_array_equal(w.marker.x, np.array([w.x], np.float32))
         _send_custom(w.marker, {"event": "drag_end", "point": {"x": last, "y": 0.0}})
         _check_logs(logged)
     assert w.x == min(max(last, low), high)
     assert w.values["f′"] == pytest.approx(6 * w.x + 4, rel=1e-5, abs=1e-5)
 
 
-@settings(FUZZ, max_examples=120)
+@settings(FUZZ, max_examples=200)
 @given(
     states=st.lists(
         st.one_of(

@@ -38,7 +38,7 @@ import ipywidgets
 import numpy as np
 
 from jaxgrad_widgets import DerivativeWidget, GradDescentWidget
-from jaxgrad_widgets.engine import descent as descent_module
+from jaxgrad_widgets.engine import Objective
 from jaxgrad_widgets.functions import goldfield, polynomial
 
 UPDATES = 2_000
@@ -71,10 +71,9 @@ def widget_registry() -> dict[str, ipywidgets.Widget]:
 
 
 def engine_caches() -> dict[str, int]:
-    """Entries in the engine's Descent cache and in the jit caches it owns."""
-    store = descent_module._CACHE._store
-    objectives = list(store.keys())
-    descents = [d for entries in store.values() for d in entries.values()]
+    """Live objectives, their cached Descents and the jit caches they own."""
+    objectives = [o for o in gc.get_objects() if isinstance(o, Objective)]
+    descents = [d for o in objectives for d in o.__dict__.get("_descents", {}).values()]
     compiled = 0
     for d in descents:
         for fn in (d._paths, d._finals):
@@ -86,7 +85,7 @@ def engine_caches() -> dict[str, int]:
             size = getattr(fn, "_cache_size", None)
             objective_jits += size() if callable(size) else 0
     return {
-        "live objectives in the Descent cache": len(objectives),
+        "live objectives": len(objectives),
         "Descents (objective x optimizer)": len(descents),
         "compiled descent kernels": compiled,
         "compiled objective value/grad/grid": objective_jits,

@@ -122,7 +122,8 @@ def widget_case(page, server, directory, name, starts, steps, trials):
     page.locator(handle).first.focus()
     with count_kernel_frames(page, settle_ms=400) as frames:
         page.keyboard.press("ArrowRight")
-    return times, frames.received_bytes
+    largest = max((f.size for f in frames.frames if f.direction == "received"), default=0)
+    return times, frames.received_bytes, largest
 
 
 def playback(page) -> tuple[float, int]:
@@ -156,13 +157,15 @@ def main() -> None:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             attach_kernel_socket_monitor(page)
 
-            one, one_bytes = widget_case(page, server, notebooks, "one", "[(0.1, 0.1)]", 300,
-                                            args.trials)  # fmt: skip
+            one, one_bytes, one_player = widget_case(
+                page, server, notebooks, "one", "[(0.1, 0.1)]", 300, args.trials
+            )
             many_starts = "rng.uniform(-1.9, 1.9, (16, 2))"
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             attach_kernel_socket_monitor(page)
-            many, many_bytes = widget_case(page, server, notebooks, "many", many_starts, 1000,
-                                              args.trials)  # fmt: skip
+            many, many_bytes, many_player = widget_case(
+                page, server, notebooks, "many", many_starts, 1000, args.trials
+            )
             fps, playback_frames = playback(page)
 
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
@@ -181,21 +184,24 @@ def main() -> None:
     finally:
         server.stop()
 
-    raw_one = 4 * (301 * 5 * 1 + 301)  # px, py, ax, ay, loss per start + steps
-    raw_many = 4 * (1001 * 5 * 16 + 1001)
+    # The float32 arrays of one update: x, y, arrow tip x, arrow tip y, loss per start.
+    raw_one = 4 * 301 * 5 * 1
+    raw_many = 4 * 1001 * 5 * 16
     rows = [
-        ("GradDescentWidget 1 start x 300 steps", one, one_bytes, raw_one),
-        ("GradDescentWidget 16 starts x 1000 steps", many, many_bytes, raw_many),
-        ("interact + matplotlib (reference), 1 x 300", reference, reference_bytes, None),
+        ("GradDescentWidget 1 start x 300 steps", one, one_bytes, one_player, raw_one),
+        ("GradDescentWidget 16 starts x 1000 steps", many, many_bytes, many_player, raw_many),
+        ("interact + matplotlib (reference), 1 x 300", reference, reference_bytes, None, None),
     ]
     print(f"\nslider key press -> changed figure in the DOM, {args.trials} trials each "
           "(JupyterLab, headless Chromium)")  # fmt: skip
-    print(f"{'case':44} {'median':>9} {'p90':>9} {'bytes/update':>13} {'raw float32':>12}")
-    for label, times, got, raw in rows:
+    print(f"{'case':44} {'median':>9} {'p90':>9} {'all frames':>11} {'Player msg':>11} "
+          f"{'raw float32':>12}")  # fmt: skip
+    for label, times, got, player, raw in rows:
         p90 = statistics.quantiles(times, n=10)[-1]
         raw_text = f"{raw:,}" if raw else "-"
-        print(f"{label:44} {statistics.median(times):6.1f} ms {p90:6.1f} ms {got:13,} "
-              f"{raw_text:>12}")  # fmt: skip
+        player_text = f"{player:,}" if player else "-"
+        print(f"{label:44} {statistics.median(times):6.1f} ms {p90:6.1f} ms {got:11,} "
+              f"{player_text:>11} {raw_text:>12}")  # fmt: skip
     ref = statistics.median(reference)
     print(f"\nspeed-up over the matplotlib reference: 1 start {ref / statistics.median(one):.1f}x, "
           f"16 starts {ref / statistics.median(many):.1f}x")  # fmt: skip

@@ -40,12 +40,20 @@ def frame_curves(
     values (a diverged frame) come back as NaN.
     """
     grid = jnp.asarray(xs, dtype=jnp.float32).reshape(-1)
+    # Compiled once per (objective, curve) and kept on the objective: the dashboard
+    # calls this on every slider move, and a new jax.jit each time would recompile.
+    cache = objective.__dict__.setdefault("_frame_curve_evaluators", {})
+    evaluate = cache.get(curve)
+    if evaluate is None:
 
-    def one(flat):
-        return jnp.reshape(curve(grid, *objective.unpack(flat)), grid.shape).astype(jnp.float32)
+        def one(points, flat):
+            values = curve(points, *objective.unpack(flat))
+            return jnp.reshape(values, points.shape).astype(jnp.float32)
 
+        evaluate = jax.jit(jax.vmap(jax.vmap(one, in_axes=(None, 0)), in_axes=(None, 0)))
+        cache[curve] = evaluate
     try:
-        values = jax.jit(jax.vmap(jax.vmap(one)))(jnp.asarray(params, dtype=jnp.float32))
+        values = evaluate(grid, jnp.asarray(params, dtype=jnp.float32))
     except Exception as err:
         raise ObjectiveError(
             f"the companion curve failed: {type(err).__name__}: {str(err).splitlines()[0]} "

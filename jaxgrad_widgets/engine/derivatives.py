@@ -71,16 +71,22 @@ def derivatives_on(objective: Objective, xs: Any, order: int) -> np.ndarray:
         [[-3.0, 4.0], [4.0, 10.0], [6.0, 6.0]]
     """
     order = check_order(order)
-    functions = [_scalar_of_one(objective)]
-    for _ in range(order):
-        functions.append(jax.grad(functions[-1]))
+    # Built once per (objective, order) and kept on the objective: a dragged marker
+    # calls this on every move, and a new jax.jit each time would recompile each time.
+    cache = objective.__dict__.setdefault("_derivative_evaluators", {})
+    evaluate = cache.get(order)
+    if evaluate is None:
+        functions = [_scalar_of_one(objective)]
+        for _ in range(order):
+            functions.append(jax.grad(functions[-1]))
 
-    def all_orders(x):
-        return jnp.stack([fn(x) for fn in functions])
+        def all_orders(x):
+            return jnp.stack([fn(x) for fn in functions])
 
-    evaluate = jax.vmap(all_orders)
-    if objective.jittable:
-        evaluate = jax.jit(evaluate)
+        evaluate = jax.vmap(all_orders)
+        if objective.jittable:
+            evaluate = jax.jit(evaluate)
+        cache[order] = evaluate
     values = np.asarray(evaluate(jnp.asarray(xs, dtype=jnp.float32).reshape(-1)))
     return values.T.astype(np.float32)
 

@@ -131,10 +131,17 @@ class Trajectories:
         """Index of the last finite record of ``start`` (the start itself at worst: 0)."""
         return max(self.valid_length(start) - 1, 0)
 
-    def gradient_norm(self) -> np.ndarray:
-        """``(k, steps + 1)`` Euclidean norm of the gradient at each record."""
+    def gradient_norm(self, mask: Sequence[float] | None = None) -> np.ndarray:
+        """``(k, steps + 1)`` Euclidean norm of the gradient at each record.
+
+        With ``mask`` (1 for parameters that move, 0 for locked ones), only the free
+        parameters' components count, as for convergence.
+        """
+        grad = self.grad.astype(np.float64)
+        if mask is not None:
+            grad = grad * np.asarray(mask, np.float64)
         with np.errstate(over="ignore", invalid="ignore"):
-            return np.linalg.norm(self.grad.astype(np.float64), axis=-1)
+            return np.linalg.norm(grad, axis=-1)
 
     def summary(self, start: int) -> str:
         """One phrase: 'converged at step k', 'diverged at step k' or 'still moving ...'."""

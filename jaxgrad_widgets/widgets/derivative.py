@@ -35,6 +35,7 @@ from ..engine import (
     derivatives_on,
 )
 from ..functions import describe
+from .inputs import clamp_value
 from .palette import CRITICAL_POINT_COLORS, DERIVATIVE_COLORS, TANGENT_COLOR
 
 _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -222,11 +223,8 @@ class DerivativeWidget(ipywidgets.VBox):
 
     def _on_drag(self, _mark: Any, event: Any) -> None:
         point = event.get("point") if isinstance(event, dict) else None
-        try:
-            value = float(point.get("x")) if isinstance(point, dict) else float("nan")
-        except (TypeError, ValueError, OverflowError):
-            return
-        if np.isfinite(value):
+        value = clamp_value(point.get("x"), *self.bounds) if isinstance(point, dict) else None
+        if value is not None:
             self.x = value
 
     def _on_x(self, _change: dict[str, Any]) -> None:

@@ -877,10 +877,7 @@ class GradDescentWidget(ipywidgets.VBox):
             )
             if rate is not None:
                 hint = f"try a learning rate of {rate:.3g} or less"
-        # With an axis locked, only the free parameters' gradient counts.
-        grad = run.grad if mask is None else run.grad * mask
-        with np.errstate(over="ignore", invalid="ignore"):
-            norms = np.linalg.norm(grad.astype(np.float64), axis=-1)
+        norms = run.gradient_norm(mask)  # with an axis locked, only the free ones count
         rows = []
         for j in range(run.n_starts):
             last = run.final_index(j)

@@ -38,9 +38,9 @@ from .optimizers import OptimizerSpec, resolve_optimizer
 DEFAULT_TOLERANCE = 1e-4
 
 #: In finals-only mode, divergence and convergence are checked every this many steps
-#: (and at every one of the last few), which keeps many-start runs at the speed of a
-#: plain loop. Path mode checks every step.
-FINALS_CHECK_EVERY = 8
+#: and at the last one, which keeps many-start runs at the speed of a plain loop
+#: (checking every step costs several times the step). Path mode checks every step.
+FINALS_CHECK_EVERY = 32
 
 
 @dataclass(frozen=True)
@@ -157,9 +157,9 @@ class Finals:
     """Only the last point of each start (finals-only mode, for many starts).
 
     ``diverged_at`` and ``converged_at`` are the first *checked* step where that holds:
-    steps are checked every ``FINALS_CHECK_EVERY`` and at the last ones, so they can lie
-    up to 7 steps after the exact step :class:`Trajectories` reports; ``params`` of a
-    diverged start is its last finite checked point.
+    steps are checked every ``FINALS_CHECK_EVERY`` and at the last one, so they can lie
+    up to ``FINALS_CHECK_EVERY - 1`` steps after the exact step :class:`Trajectories`
+    reports; ``params`` of a diverged start is its last finite checked point.
 
     Example:
         >>> from jaxgrad_widgets.engine import Objective, final_points
@@ -303,28 +303,24 @@ class Descent:
             last_loss = jnp.where(keep, loss, last_loss)
             return last_params, last_loss, diverged, converged
 
-        def chunk(c, carry):
-            params, state, watched = carry
-            # FINALS_CHECK_EVERY plain steps, checked once at the end of the chunk:
-            # per-step checks over many starts cost several times the step itself.
-            for _ in range(FINALS_CHECK_EVERY - 1):
-                _, _, params, state = step(params, state)
-            loss, grad, new_params, state = step(params, state)
-            i = (c + 1) * FINALS_CHECK_EVERY - 1
-            return new_params, state, check(i, params, loss, grad, watched)
+        def plain(_, carry):
+            params, state = carry
+            return step(params, state)[2:]
 
-        def single(i, carry):
+        def chunk(c, carry):
+            # Up to FINALS_CHECK_EVERY plain steps, the last of them checked: per-step
+            # checks over many starts cost several times the step itself. The last
+            # chunk is cut short so the final record is always checked.
             params, state, watched = carry
+            last = jnp.minimum((c + 1) * FINALS_CHECK_EVERY, n_steps + 1) - 1
+            params, state = jax.lax.fori_loop(c * FINALS_CHECK_EVERY, last, plain, (params, state))
             loss, grad, new_params, state = step(params, state)
-            return new_params, state, check(i, params, loss, grad, watched)
+            return new_params, state, check(last, params, loss, grad, watched)
 
         never = jnp.full((k,), -1, jnp.int32)
         watched = (starts, jnp.full((k,), jnp.nan), never, never)
-        carry = (starts, init(starts), watched)
-        chunks = (n_steps + 1) // FINALS_CHECK_EVERY
-        carry = jax.lax.fori_loop(0, chunks, chunk, carry)
-        # The remaining steps one by one, so the last record is always checked.
-        _, _, watched = jax.lax.fori_loop(chunks * FINALS_CHECK_EVERY, n_steps + 1, single, carry)
+        chunks = (n_steps + FINALS_CHECK_EVERY) // FINALS_CHECK_EVERY
+        _, _, watched = jax.lax.fori_loop(0, chunks, chunk, (starts, init(starts), watched))
         return watched
 
     def _paths_eager(self, starts, controls, buffer_len):

@@ -105,11 +105,10 @@ def test_finals_only_matches_full_trajectories(gold):
     finals = final_points(gold, "momentum", starts, 250, {"learning_rate": 0.01})
     np.testing.assert_allclose(finals.params, full.params[:, -1], rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(finals.loss, full.loss[:, -1], rtol=1e-5)
-    # Finals check every FINALS_CHECK_EVERY steps and each of the last few: the result is
-    # the first *checked* step whose gradient norm is below the tolerance.
+    # Finals check every FINALS_CHECK_EVERY steps and the last one: the result is the
+    # first *checked* step whose gradient norm is below the tolerance.
     every = FINALS_CHECK_EVERY
-    tail_start = (250 + 1) // every * every
-    checked_steps = [i for i in range(251) if i % every == every - 1 or i >= tail_start]
+    checked_steps = [i for i in range(251) if i % every == every - 1 or i == 250]
     small = full.gradient_norm() < full.tolerance
     for j in range(len(starts)):
         expected = next((i for i in checked_steps if small[j, i]), -1)
@@ -126,10 +125,14 @@ def test_finals_only_keeps_the_last_finite_point_when_diverging(gold):
     # The last finite checked point is one of the finite records before the divergence.
     assert np.isfinite(finals.params[0]).all()
     assert any(np.allclose(finals.params[0], p) for p in run.params[0, :exact])
-    # Same for a run short enough to be checked at every step.
-    short = final_points(gold, "sgd", [[0.1, 0.1]], 6, {"learning_rate": 1.0})
-    assert short.diverged_at[0] == exact
-    np.testing.assert_allclose(short.params[0], run.params[0, exact - 1])
+    # The last record is always checked: a run that ends at the divergence reports it
+    # exactly, and one that ends just before it keeps its last point.
+    assert exact < FINALS_CHECK_EVERY
+    ending = final_points(gold, "sgd", [[0.1, 0.1]], exact, {"learning_rate": 1.0})
+    assert ending.diverged_at[0] == exact
+    before = final_points(gold, "sgd", [[0.1, 0.1]], exact - 1, {"learning_rate": 1.0})
+    assert before.diverged_at[0] == -1
+    np.testing.assert_allclose(before.params[0], run.params[0, exact - 1])
 
 
 def test_finals_only_runs_a_256_by_256_grid(gold):

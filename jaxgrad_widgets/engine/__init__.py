@@ -12,6 +12,7 @@ Example:
 """
 
 from .advice import stable_learning_rate
+from .chunked import ChunkedRun
 from .derivatives import (
     check_order,
     critical_points_1d,
@@ -46,6 +47,7 @@ from .landscape import (
     grid_values,
     suggest_bounds,
 )
+from .minibatch import MAX_SEED, Minibatch, data_arguments
 from .objective import NotJittableWarning, Objective
 from .optimizers import OPTIMIZERS, Hyperparameter, OptimizerSpec, resolve_optimizer
 
@@ -53,7 +55,9 @@ __all__ = [
     "DEFAULT_LIMITS",
     "DEFAULT_TOLERANCE",
     "FINALS_CHECK_EVERY",
+    "MAX_SEED",
     "OPTIMIZERS",
+    "ChunkedRun",
     "CriticalPoint",
     "Descent",
     "DescentConfigError",
@@ -62,6 +66,7 @@ __all__ = [
     "Hyperparameter",
     "JaxGradError",
     "Limits",
+    "Minibatch",
     "NotJittableWarning",
     "Objective",
     "ObjectiveError",
@@ -75,6 +80,7 @@ __all__ = [
     "contour_paths",
     "critical_points_1d",
     "curve_values",
+    "data_arguments",
     "default_bounds",
     "default_levels",
     "derivatives_on",

@@ -31,6 +31,7 @@ import numpy as np
 import optax
 
 from .errors import DescentConfigError
+from .minibatch import Minibatch, check_minibatch, minibatch_sampler
 from .objective import Objective
 from .optimizers import OptimizerSpec, resolve_optimizer
 
@@ -200,56 +201,68 @@ class Descent:
         self.limits = limits
         #: How many times a kernel was traced (each trace is one compilation).
         self.trace_count = 0
+        #: Seconds per recorded step, by padded number of starts, measured by
+        #: :class:`ChunkedRun`; it sizes the next run's first chunk.
+        self.record_seconds: dict[int, float] = {}
         self._all_free = np.ones(objective.dim, np.float32)
+        self._optimizer_step: Any = None  # the compiled optimizer of the un-jitted path
         if objective.jittable:
-            self._paths = jax.jit(self._paths_kernel, static_argnums=(2,))
+            # Static: the record buffer's length and the minibatch size (shapes).
+            self._paths = jax.jit(self._paths_kernel, static_argnums=(2, 3))
+            self._begin = jax.jit(self._begin_kernel, static_argnums=(2,))
+            self._advance = jax.jit(self._advance_kernel, static_argnums=(4,))
             self._finals = jax.jit(self._finals_kernel)
         else:
             self._paths = self._paths_eager
+            self._begin = self._begin_eager
+            self._advance = self._advance_eager
             self._finals = None
 
     # ------------------------------------------------------------------ kernels
     # Every traced input travels in one float32 "controls" vector, so a call costs one
-    # transfer besides the starts: [steps, tol, mask (d values), hyperparameters...].
-    def _controls(self, steps: int, tol: float, mask: np.ndarray, hyper: Mapping[str, float]):
+    # transfer besides the starts: [steps, tol, seed, mask (d values), hyperparameters...].
+    def _controls(
+        self, steps: int, tol: float, seed: int, mask: np.ndarray, hyper: Mapping[str, float]
+    ) -> np.ndarray:
         dim = self.objective.dim
-        controls = np.empty(2 + dim + len(self.spec.hyperparameters), np.float32)
-        controls[0], controls[1] = steps, tol
-        controls[2 : 2 + dim] = mask
+        controls = np.empty(3 + dim + len(self.spec.hyperparameters), np.float32)
+        controls[0], controls[1], controls[2] = steps, tol, seed
+        controls[3 : 3 + dim] = mask
         for i, h in enumerate(self.spec.hyperparameters):
-            controls[2 + dim + i] = hyper[h.name]
+            controls[3 + dim + i] = hyper[h.name]
         return controls
 
     def _unpack_controls(self, controls):
         dim = self.objective.dim
         names = [h.name for h in self.spec.hyperparameters]
-        hyper = {name: controls[2 + dim + i] for i, name in enumerate(names)}
-        return controls[0].astype(jnp.int32), controls[1], controls[2 : 2 + dim], hyper
+        hyper = {name: controls[3 + dim + i] for i, name in enumerate(names)}
+        n_steps = controls[0].astype(jnp.int32)
+        return n_steps, controls[1], controls[2], controls[3 : 3 + dim], hyper
 
     def _transformation(self, hyper: Mapping[str, jax.Array]) -> optax.GradientTransformation:
         if not self.spec.injectable:
             return self.spec.transformation
         return optax.inject_hyperparams(self.spec.factory)(**hyper)
 
-    def _stepper(self, hyper, mask, batched: bool):
-        """(init, step) where step(params, state) -> (loss, grad, new params, new state).
+    def _stepper(self, controls, batched: bool, batch_size: int = 0, data=None):
+        """(init, step) where step(params, state, i) -> (loss, grad, new params, new state).
 
         Batched, the loop runs outside and the step is vmapped over starts: records
         are then written as one contiguous (starts, 2d + 1) slab per step, which is
-        several times faster on CPU than a vmap around the whole loop.
+        several times faster on CPU than a vmap around the whole loop. With a
+        minibatch size, step ``i`` sees the rows of the data drawn for step ``i``.
         """
+        _, _, seed, mask, hyper = self._unpack_controls(controls)
         tx = self._transformation(hyper)
-        value_and_grad = jax.value_and_grad(self.objective.scalar_function)
+        value_and_grad = jax.value_and_grad(self.objective.value_with)
         init, update = tx.init, tx.update
         if batched:
-            value_and_grad, init, update = (
-                jax.vmap(value_and_grad),
-                jax.vmap(init),
-                jax.vmap(update),
-            )
+            value_and_grad = jax.vmap(value_and_grad, in_axes=(0, None))
+            init, update = jax.vmap(init), jax.vmap(update)
+        sample = minibatch_sampler(data, batch_size, seed) if batch_size else None
 
-        def step(params, state):
-            loss, grad = value_and_grad(params)
+        def step(params, state, i):
+            loss, grad = value_and_grad(params, sample(i) if sample is not None else None)
             updates, state = update(grad, state, params)
             return loss, grad, params + updates * mask, state
 
@@ -264,32 +277,51 @@ class Descent:
         converged = jnp.where((converged < 0) & small, i, converged)
         return finite, diverged, converged
 
-    def _paths_kernel(self, starts, controls, buffer_len):
-        self.trace_count += 1
-        n_steps, tol, mask, hyper = self._unpack_controls(controls)
-        init, step = self._stepper(hyper, mask, batched=True)
-        k, dim = starts.shape
+    def _recorder(self, controls, batch_size, data):
+        """(initial carry of starts, loop body writing record i) for the path kernels."""
+        _, tol, _, mask, _ = self._unpack_controls(controls)
+        init, step = self._stepper(controls, batched=True, batch_size=batch_size, data=data)
+
+        def begin(starts, buffer_len):
+            k, dim = starts.shape
+            never = jnp.full((k,), -1, jnp.int32)
+            record = jnp.zeros((buffer_len, k, 2 * dim + 1), jnp.float32)
+            return starts, init(starts), record, never, never
 
         def body(i, carry):
             params, state, record, diverged, converged = carry
-            loss, grad, new_params, state = step(params, state)
+            loss, grad, new_params, state = step(params, state, i)
             _, diverged, converged = self._watch(
                 i, params, loss, grad * mask, tol, diverged, converged
             )
             row = jnp.concatenate([params, loss[:, None], grad], axis=1)
             return new_params, state, record.at[i].set(row), diverged, converged
 
-        never = jnp.full((k,), -1, jnp.int32)
-        record = jnp.zeros((buffer_len, k, 2 * dim + 1), jnp.float32)
-        carry = (starts, init(starts), record, never, never)
+        return begin, body
+
+    def _paths_kernel(self, starts, controls, buffer_len, batch_size, data):
+        self.trace_count += 1
+        begin, body = self._recorder(controls, batch_size, data)
+        n_steps = self._unpack_controls(controls)[0]
         # A traced trip count: the loop runs exactly steps + 1 times whatever the buffer.
-        _, _, record, diverged, converged = jax.lax.fori_loop(0, n_steps + 1, body, carry)
-        return record, jnp.stack([diverged, converged])
+        carry = jax.lax.fori_loop(0, n_steps + 1, body, begin(starts, buffer_len))
+        return carry[2], jnp.stack(carry[3:])
+
+    def _begin_kernel(self, starts, controls, buffer_len):
+        self.trace_count += 1
+        begin, _ = self._recorder(controls, 0, None)
+        return begin(starts, buffer_len)
+
+    def _advance_kernel(self, carry, controls, first, last, batch_size, data):
+        """Records ``first`` to ``last - 1`` of a run begun by ``_begin_kernel``."""
+        self.trace_count += 1
+        _, body = self._recorder(controls, batch_size, data)
+        return jax.lax.fori_loop(first, last, body, carry)
 
     def _finals_kernel(self, starts, controls):
         self.trace_count += 1
-        n_steps, tol, mask, hyper = self._unpack_controls(controls)
-        init, step = self._stepper(hyper, mask, batched=True)
+        n_steps, tol, _, mask, _ = self._unpack_controls(controls)
+        init, step = self._stepper(controls, batched=True)
         k = starts.shape[0]
 
         def check(i, params, loss, grad, carry):
@@ -303,9 +335,9 @@ class Descent:
             last_loss = jnp.where(keep, loss, last_loss)
             return last_params, last_loss, diverged, converged
 
-        def plain(_, carry):
+        def plain(i, carry):
             params, state = carry
-            return step(params, state)[2:]
+            return step(params, state, i)[2:]
 
         def chunk(c, carry):
             # Up to FINALS_CHECK_EVERY plain steps, the last of them checked: per-step
@@ -314,7 +346,7 @@ class Descent:
             params, state, watched = carry
             last = jnp.minimum((c + 1) * FINALS_CHECK_EVERY, n_steps + 1) - 1
             params, state = jax.lax.fori_loop(c * FINALS_CHECK_EVERY, last, plain, (params, state))
-            loss, grad, new_params, state = step(params, state)
+            loss, grad, new_params, state = step(params, state, last)
             return new_params, state, check(last, params, loss, grad, watched)
 
         never = jnp.full((k,), -1, jnp.int32)
@@ -323,24 +355,58 @@ class Descent:
         _, _, watched = jax.lax.fori_loop(0, chunks, chunk, (starts, init(starts), watched))
         return watched
 
-    def _paths_eager(self, starts, controls, buffer_len):
-        """The same records, step by step in Python, for functions jit cannot trace."""
-        n_steps, tol, mask, hyper = self._unpack_controls(jnp.asarray(controls))
-        init, step = self._stepper(hyper, mask, batched=False)
+    # The same records step by step in Python, for functions jit cannot trace. Steps
+    # go round the starts (not start after start) so a chunk advances every path. Only
+    # the objective runs un-jitted: the optimizer's init and update are compiled.
+    def _eager_optimizer(self, params, state, grad, controls):
+        _, _, _, mask, hyper = self._unpack_controls(controls)
+        tx = self._transformation(hyper)
+        if state is None:
+            return tx.init(params)
+        updates, state = tx.update(grad, state, params)
+        return params + updates * mask, state
+
+    def _begin_eager(self, starts, controls, buffer_len):
+        if self._optimizer_step is None:
+            self._optimizer_step = jax.jit(self._eager_optimizer)
         k, dim = starts.shape
+        params = [jnp.asarray(s) for s in starts]
+        states = [self._optimizer_step(p, None, None, controls) for p in params]
         record = np.zeros((buffer_len, k, 2 * dim + 1), np.float32)
-        diverged = np.full(k, -1, np.int32)
-        converged = np.full(k, -1, np.int32)
-        for j, start in enumerate(jnp.asarray(starts)):
-            params, state = start, init(start)
-            for i in range(int(n_steps) + 1):
-                loss, grad, new_params, state = step(params, state)
-                _, div, conv = self._watch(
-                    i, params[None], loss[None], (grad * mask)[None], tol, diverged[j], converged[j]
-                )
-                diverged[j], converged[j] = int(div[0]), int(conv[0])
-                record[i, j] = np.concatenate([params, [loss], grad])
-                params = new_params
+        never = np.full(k, -1, np.int32)
+        return params, states, record, never, never.copy()
+
+    def _advance_eager(self, carry, controls, first, last, batch_size, data):
+        tol, seed, mask = (
+            float(controls[1]),
+            int(controls[2]),
+            np.asarray(controls[3:][: len(self._all_free)]),
+        )
+        value_and_grad = jax.value_and_grad(self.objective.value_with)
+        sample = minibatch_sampler(data, batch_size, seed) if batch_size else None
+        params, states, record, diverged, converged = carry
+        for i in range(int(first), int(last)):
+            batch = sample(i) if sample is not None else None
+            for j, p in enumerate(params):
+                loss, grad = value_and_grad(p, batch)
+                row = np.concatenate([np.asarray(p), [float(loss)], np.asarray(grad)])
+                record[i, j] = row
+                with np.errstate(over="ignore", invalid="ignore"):
+                    finite = bool(np.isfinite(row[: len(mask) + 1]).all())
+                    small = float(np.linalg.norm(row[len(mask) + 1 :] * mask)) < tol
+                if diverged[j] < 0 and not finite:
+                    diverged[j] = i
+                if converged[j] < 0 and diverged[j] < 0 and small:
+                    converged[j] = i
+                params[j], states[j] = self._optimizer_step(p, states[j], grad, controls)
+        return carry
+
+    def _paths_eager(self, starts, controls, buffer_len, batch_size, data):
+        carry = self._begin_eager(starts, controls, buffer_len)
+        n_steps = int(controls[0])
+        _, _, record, diverged, converged = self._advance_eager(
+            carry, controls, 0, n_steps + 1, batch_size, data
+        )
         return record, np.stack([diverged, converged])
 
     # ------------------------------------------------------------------ checks
@@ -388,10 +454,11 @@ class Descent:
             raise DescentConfigError(f"tol must be a finite number >= 0, not {tol!r}")
         return tol
 
-    def _prepare(self, starts, steps, hyper, mask, tol, max_starts):
+    def _prepare(self, starts, steps, hyper, mask, tol, max_starts, minibatch=None) -> Prepared:
         starts = self._check_starts(starts, max_starts)
         steps = self._check_steps(steps)
         values = self.spec.check_hyperparameters(hyper)
+        sampling = check_minibatch(self.objective, minibatch)
         k = starts.shape[0]
         # Pad the starts to a power of two (repeating the first) so adding one rarely recompiles.
         missing = _bucket(k, 1) - k
@@ -399,8 +466,47 @@ class Descent:
             np.concatenate([starts, np.repeat(starts[:1], missing, axis=0)]) if missing else starts
         )
         tol = self._check_tolerance(tol)
-        controls = self._controls(steps, tol, self._check_mask(mask), values)
-        return k, steps, padded, controls, tol
+        seed = sampling.seed if sampling is not None else 0
+        controls = self._controls(steps, tol, seed, self._check_mask(mask), values)
+        return Prepared(
+            n_starts=k,
+            steps=steps,
+            padded=padded,
+            controls=controls,
+            tolerance=tol,
+            buffer_len=_bucket(steps + 1, 64),
+            batch_size=sampling.size if sampling is not None else 0,
+            data=sampling.data if sampling is not None else {},
+            dim=self.objective.dim,
+        )
+
+    def prepare_paths(
+        self,
+        starts: Any,
+        steps: int,
+        hyper: Mapping[str, float] | None = None,
+        *,
+        tol: float = DEFAULT_TOLERANCE,
+        mask: Sequence[float] | None = None,
+        minibatch: Minibatch | None = None,
+    ) -> Prepared:
+        """Check a path-mode request and pack it for the kernels (see :meth:`run`).
+
+        Example:
+            >>> from jaxgrad_widgets.engine import Objective
+            >>> job = Descent(Objective(lambda x: x**2), "sgd").prepare_paths([[1.0]], 10)
+            >>> job.n_starts, job.steps, job.buffer_len
+            (1, 10, 64)
+        """
+        job = self._prepare(starts, steps, hyper, mask, tol, self.limits.max_starts, minibatch)
+        if job.n_starts * (job.steps + 1) > self.limits.max_points:
+            raise DescentConfigError(
+                f"{job.n_starts} starts x {job.steps} steps records "
+                f"{job.n_starts * (job.steps + 1):,} points, more than the maximum of "
+                f"{self.limits.max_points:,}; use fewer starts or steps, or final_points() "
+                "for many starts"
+            )
+        return job
 
     # ------------------------------------------------------------------ public
     def run(
@@ -411,30 +517,14 @@ class Descent:
         *,
         tol: float = DEFAULT_TOLERANCE,
         mask: Sequence[float] | None = None,
+        minibatch: Minibatch | None = None,
     ) -> Trajectories:
         """Every step from every start; see :func:`trajectories`."""
-        k, steps, padded, controls, tol = self._prepare(
-            starts, steps, hyper, mask, tol, self.limits.max_starts
+        job = self.prepare_paths(starts, steps, hyper, tol=tol, mask=mask, minibatch=minibatch)
+        record, events = self._paths(
+            job.padded, job.controls, job.buffer_len, job.batch_size, job.data
         )
-        if k * (steps + 1) > self.limits.max_points:
-            raise DescentConfigError(
-                f"{k} starts x {steps} steps records {k * (steps + 1):,} points, more than the "
-                f"maximum of {self.limits.max_points:,}; use fewer starts or steps, or "
-                "final_points() for many starts"
-            )
-        record, events = self._paths(padded, controls, _bucket(steps + 1, 64))
-        # (buffer, starts, 2d + 1) -> views (starts, steps + 1, ...) without copying.
-        view = np.asarray(record)[: steps + 1, :k].transpose(1, 0, 2)
-        events = np.asarray(events)[:, :k]
-        dim = self.objective.dim
-        return Trajectories(
-            params=view[..., :dim],
-            loss=view[..., dim],
-            grad=view[..., dim + 1 :],
-            diverged_at=events[0],
-            converged_at=events[1],
-            tolerance=tol,
-        )
+        return job.trajectories(record, events, job.steps + 1)
 
     def finals(
         self,
@@ -445,12 +535,11 @@ class Descent:
         tol: float = DEFAULT_TOLERANCE,
         mask: Sequence[float] | None = None,
     ) -> Finals:
-        """Only the final point of every start; see :func:`final_points`."""
-        k, steps, padded, controls, _ = self._prepare(
-            starts, steps, hyper, mask, tol, self.limits.max_final_starts
-        )
+        """Only the final point of every start (full gradients); see :func:`final_points`."""
+        job = self._prepare(starts, steps, hyper, mask, tol, self.limits.max_final_starts)
+        k = job.n_starts
         if self._finals is None:
-            run = self.run(padded[:k], steps, hyper, tol=tol, mask=mask)
+            run = self.run(job.padded[:k], job.steps, hyper, tol=tol, mask=mask)
             last = [run.final_index(j) for j in range(k)]
             rows = np.arange(k)
             return Finals(
@@ -458,10 +547,50 @@ class Descent:
                 run.loss[rows, last],
                 run.diverged_at,
                 run.converged_at,
-                steps,
+                job.steps,
             )
-        params, loss, diverged, converged = (np.asarray(a) for a in self._finals(padded, controls))
-        return Finals(params[:k], loss[:k], diverged[:k], converged[:k], steps)
+        outputs = self._finals(job.padded, job.controls)
+        params, loss, diverged, converged = (np.asarray(a) for a in outputs)
+        return Finals(params[:k], loss[:k], diverged[:k], converged[:k], job.steps)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A checked path-mode request, packed for the kernels (see Descent.prepare_paths).
+
+    Example:
+        >>> from jaxgrad_widgets.engine import Objective
+        >>> job = Descent(Objective(lambda x: x**2), "sgd").prepare_paths([[1.0], [2.0]], 5)
+        >>> job.padded.shape, job.batch_size
+        ((2, 1), 0)
+    """
+
+    n_starts: int
+    steps: int
+    #: the starts, padded to a power of two by repeating the first
+    padded: np.ndarray
+    controls: np.ndarray
+    tolerance: float
+    buffer_len: int
+    #: rows per minibatch, 0 for the full gradient
+    batch_size: int
+    data: dict[str, Any]
+    dim: int
+
+    def trajectories(self, record: Any, events: Any, done: int) -> Trajectories:
+        """The first ``done`` records of the real starts, as :class:`Trajectories`."""
+        k, dim = self.n_starts, self.dim
+        # (buffer, starts, 2d + 1) -> views (starts, done, ...) without copying.
+        view = np.asarray(record)[:done, :k].transpose(1, 0, 2)
+        events = np.asarray(events)[:, :k]
+        return Trajectories(
+            params=view[..., :dim],
+            loss=view[..., dim],
+            grad=view[..., dim + 1 :],
+            diverged_at=events[0],
+            converged_at=events[1],
+            tolerance=self.tolerance,
+        )
 
 
 class _DescentCache:
@@ -519,6 +648,7 @@ def trajectories(
     *,
     tol: float = DEFAULT_TOLERANCE,
     mask: Sequence[float] | None = None,
+    minibatch: Minibatch | None = None,
     limits: Limits = DEFAULT_LIMITS,
 ) -> Trajectories:
     """Descend from every start at once and record every step.
@@ -532,6 +662,8 @@ def trajectories(
         hyper: hyperparameters by name (see the registry); missing ones take defaults.
         tol: gradient norm below which a start counts as converged.
         mask: ``(d,)`` 1 for parameters that move, 0 for locked ones.
+        minibatch: ``Minibatch(size, seed)`` for stochastic gradients over the bound
+            data; the recorded loss and gradient are then the minibatch's.
 
     Example:
         >>> from jaxgrad_widgets.engine import Objective
@@ -541,7 +673,9 @@ def trajectories(
         >>> run.params[:, -1].round(2).tolist()
         [[1.0, 1.0], [-1.0, -1.0]]
     """
-    return descent_for(objective, optimizer, limits).run(starts, steps, hyper, tol=tol, mask=mask)
+    return descent_for(objective, optimizer, limits).run(
+        starts, steps, hyper, tol=tol, mask=mask, minibatch=minibatch
+    )
 
 
 def final_points(

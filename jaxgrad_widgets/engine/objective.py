@@ -341,23 +341,39 @@ class Objective:
             offset += size
         return parts
 
-    def call(self, flat: Any) -> Any:
-        """Call the user's function on a flat vector, exactly as written (no checks)."""
+    def call(self, flat: Any, fixed: Mapping[str, Any] | None = None) -> Any:
+        """Call the user's function on a flat vector, exactly as written (no checks).
+
+        ``fixed`` replaces some of the bound arguments for this call (a minibatch of
+        the data, say); the others keep their bound values.
+        """
+        bound = {**self.fixed, **fixed} if fixed else self.fixed
         params = self.unpack(flat)
         args = []
         for source, item in self._call_plan:
             if source == "param":
                 args.append(params[item])
             elif source == "fixed":
-                args.append(self.fixed[item])
+                args.append(bound[item])
             else:
                 args.append(item)
         positional_fixed = {name for source, name in self._call_plan if source == "fixed"}
-        keywords = {k: v for k, v in self.fixed.items() if k not in positional_fixed}
+        keywords = {k: v for k, v in bound.items() if k not in positional_fixed}
         return self.function(*args, **keywords)
 
+    def value_with(self, flat: Any, fixed: Mapping[str, Any] | None) -> Any:
+        """The traceable scalar at ``flat`` with some bound arguments replaced (see call).
+
+        Example:
+            >>> def mean_sq(m, data): return ((data - m) ** 2).mean()
+            >>> obj = Objective(mean_sq, fixed={"data": jnp.array([0.0, 2.0])})
+            >>> float(obj.value_with(jnp.array([0.0]), {"data": jnp.array([2.0])}))
+            4.0
+        """
+        return jnp.reshape(self.call(flat, fixed), ()).astype(jnp.float32)
+
     def _value(self, flat: Any) -> Any:
-        return jnp.reshape(self.call(flat), ()).astype(jnp.float32)
+        return self.value_with(flat, None)
 
     @property
     def scalar_function(self) -> Callable[[Any], Any]:

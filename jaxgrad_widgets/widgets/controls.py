@@ -20,6 +20,7 @@ import math
 
 import ipywidgets
 
+from ..engine.minibatch import MAX_SEED
 from ..engine.optimizers import OPTIMIZERS, Hyperparameter, OptimizerSpec
 
 #: The steps slider's range; Python may ask for more (up to the engine's limit).
@@ -147,3 +148,65 @@ class OptimizerControls(ipywidgets.VBox):
         else:
             distance = abs(value - pushed)
         return distance <= slider.step / 2 * 1.0001
+
+
+def minibatch_options(rows: int) -> list[tuple[str, int]]:
+    """The minibatch sizes offered for data of ``rows`` rows: all of it, then 1, 2, 4, ...
+
+    0 stands for the whole data (the full gradient).
+
+    Example:
+        >>> minibatch_options(10)
+        [('all 10 rows', 0), ('1 row', 1), ('2 rows', 2), ('4 rows', 4), ('8 rows', 8)]
+    """
+    options = [(f"all {rows:,} rows", 0)]
+    size = 1
+    while size < rows:
+        options.append((f"{size:,} row{'s' if size != 1 else ''}", size))
+        size *= 2
+    return options
+
+
+class SamplingControls(ipywidgets.HBox):
+    """Minibatch size and seed, for a function with bound data (stochastic gradients).
+
+    Example:
+        >>> s = SamplingControls(1000)
+        >>> s.batch.value, s.seed.value, s.batch.options[-1]
+        (0, 0, ('512 rows', 512))
+    """
+
+    def __init__(self, rows: int) -> None:
+        self.rows = rows
+        self.batch = ipywidgets.Dropdown(
+            options=minibatch_options(rows),
+            value=0,
+            description="minibatch",
+            tooltip="rows of data per step: fewer rows, noisier (stochastic) gradients",
+            style={"description_width": _LABEL_WIDTH},
+            layout=ipywidgets.Layout(width="260px"),
+        )
+        self.seed = ipywidgets.BoundedIntText(
+            value=0,
+            min=0,
+            max=MAX_SEED,
+            description="seed",
+            tooltip="the same seed draws the same minibatches",
+            style={"description_width": "40px"},
+            layout=ipywidgets.Layout(width="160px"),
+        )
+        super().__init__(
+            [self.batch, self.seed], layout=ipywidgets.Layout(width="100%", max_width="460px")
+        )
+        self.add_class("jgw-sampling")
+
+    def show(self, batch_size: int, seed: int) -> None:
+        """Show a size and seed set from Python (a size off the list is added to it)."""
+        options = minibatch_options(self.rows)
+        if batch_size not in {value for _, value in options}:
+            options.append((f"{batch_size:,} rows", batch_size))
+            options.sort(key=lambda option: option[1])
+        if list(self.batch.options) != options:
+            self.batch.options = options
+        self.batch.value = batch_size
+        self.seed.value = seed

@@ -21,8 +21,10 @@ Example:
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
+import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -34,7 +36,10 @@ import traitlets
 
 from ..engine import (
     DEFAULT_TOLERANCE,
+    MAX_SEED,
+    ChunkedRun,
     JaxGradError,
+    Minibatch,
     Objective,
     ObjectiveError,
     Trajectories,
@@ -42,6 +47,7 @@ from ..engine import (
     check_steps,
     contour_paths,
     curve_values,
+    data_arguments,
     default_levels,
     descent_for,
     find_minima,
@@ -51,10 +57,11 @@ from ..engine import (
     suggest_bounds,
 )
 from ..engine.companion import frame_curves
+from ..engine.minibatch import check_minibatch
 from ..engine.optimizers import OPTIMIZERS
 from ..functions import FunctionInfo, describe
 from .companion import Companion, CompanionFigure
-from .controls import STEPS_RANGE, OptimizerControls
+from .controls import STEPS_RANGE, OptimizerControls, SamplingControls
 from .display import DisplayTransforms
 from .figures import CurveFigure, LossFigure, MapFigure
 from .inputs import clamp_value, drag_event, marker_points
@@ -71,6 +78,15 @@ DEFAULT_MAX_STARTS = 16
 _WIDE = {"description_width": "110px"}
 #: What the dashboard shows of a function of two or more parameters.
 VIEWS = ("map", "surface", "both")
+#: Seconds of computation per turn of the kernel's event loop: a slow objective's
+#: descent runs in chunks of about this long, so the kernel still answers the browser.
+COMPUTE_BUDGET = 0.08
+#: While a slow descent runs, its partial paths are shown at most this often (seconds).
+PARTIAL_EVERY = 0.5
+#: The search for minima costs about this many gradients (a few hundred Adam steps from
+#: a few candidates); it is skipped when that would take more than MINIMA_BUDGET seconds.
+MINIMA_GRADIENTS = 1600
+MINIMA_BUDGET = 1.0
 
 
 def _shade(values: np.ndarray) -> np.ndarray:
@@ -159,6 +175,9 @@ class GradDescentWidget(ipywidgets.VBox):
         dims: the two parameters the map shows (names or positions), for a
             function of more than two.
         max_starts: how many starts clicks may add.
+        batch_size: rows of the bound data per step, for stochastic gradients (None or
+            0: all of it); the loss plot then shows each step's minibatch loss.
+        seed: the random seed of the minibatches (the same seed, the same path).
         **fixed: values for the function's other arguments (``data=...``).
 
     Example:
@@ -181,6 +200,8 @@ class GradDescentWidget(ipywidgets.VBox):
     view = traitlets.Enum(VIEWS, default_value="map")
     log_loss = traitlets.Bool(False)
     frame = traitlets.Int(0)
+    batch_size = traitlets.Int(0)
+    seed = traitlets.Int(0)
     message = traitlets.Unicode("")
 
     def __init__(
@@ -201,119 +222,143 @@ class GradDescentWidget(ipywidgets.VBox):
         display: Mapping[str, tuple[str, Callable[[Any], Any]]] | None = None,
         max_starts: int = DEFAULT_MAX_STARTS,
         tol: float = DEFAULT_TOLERANCE,
+        batch_size: int | None = None,
+        seed: int = 0,
         **fixed: Any,
     ) -> None:
-        info = describe(f) if argnums is None and not fixed else None
-        if start is not None and starts is not None:
-            raise ObjectiveError("give either start=(...) for one start or starts=[...], not both")
-        if starts is not None and len(starts) == 0:
-            raise ObjectiveError("starts is empty; give at least one start")
-        example = start if start is not None else (starts[0] if starts is not None else None)
-        if example is None and info is not None:
-            # Known functions take scalars: a one-parameter start is its number.
-            example = info.start[0] if len(info.start) == 1 else info.start
-        self.objective = Objective(f, argnums, fixed=fixed, example=example)
-        if (
-            isinstance(max_starts, bool)
-            or not isinstance(max_starts, int)
-            or not (1 <= max_starts <= 64)
-        ):
-            raise ObjectiveError(
-                f"max_starts must be a whole number from 1 to 64, not {max_starts!r}"
-            )
-        self.max_starts = max_starts
-        self.tolerance = float(tol)
-        self.one_dimensional = self.objective.dim == 1
-        self._pushing_starts = False
-        self._run: Trajectories | None = None
-        self._rows: list[StartStatus] = []
-        self._info = info
-        self.display = DisplayTransforms(display, self.objective.names)
-        names = self.objective.names
-        if not self.one_dimensional:
-            self.set_trait("map_dims", self._parse_dims(dims))
-        elif dims is not None:
-            raise ObjectiveError(f"{self.objective.name} has one parameter: there are no dims")
-        if view not in VIEWS:
-            raise ObjectiveError(f"view must be one of {', '.join(VIEWS)}, not {view!r}")
-        if self.one_dimensional and view != "map":
-            raise ObjectiveError(
-                f"{self.objective.name} has one parameter: its view is the curve (view='map')"
-            )
-        self.set_trait("view", view)
-        self._surface_stale = True
+        # A failed check must not leave the widgets made so far open (and registered).
+        try:
+            info = describe(f) if argnums is None and not fixed else None
+            if start is not None and starts is not None:
+                raise ObjectiveError(
+                    "give either start=(...) for one start or starts=[...], not both"
+                )
+            if starts is not None and len(starts) == 0:
+                raise ObjectiveError("starts is empty; give at least one start")
+            example = start if start is not None else (starts[0] if starts is not None else None)
+            if example is None and info is not None:
+                # Known functions take scalars: a one-parameter start is its number.
+                example = info.start[0] if len(info.start) == 1 else info.start
+            self.objective = Objective(f, argnums, fixed=fixed, example=example)
+            if (
+                isinstance(max_starts, bool)
+                or not isinstance(max_starts, int)
+                or not (1 <= max_starts <= 64)
+            ):
+                raise ObjectiveError(
+                    f"max_starts must be a whole number from 1 to 64, not {max_starts!r}"
+                )
+            self.max_starts = max_starts
+            self.tolerance = float(tol)
+            self.one_dimensional = self.objective.dim == 1
+            self._pushing_starts = False
+            self._pushing_lock = False
+            self._run: Trajectories | None = None
+            self._job: ChunkedRun | None = None  # a slow descent still being computed
+            self._job_started = 0.0
+            self._partial_shown = 0.0
+            self.data_names, self.data_rows = data_arguments(self.objective)
+            self._rows: list[StartStatus] = []
+            self._info = info
+            self.display = DisplayTransforms(display, self.objective.names)
+            names = self.objective.names
+            if not self.one_dimensional:
+                self.set_trait("map_dims", self._parse_dims(dims))
+            elif dims is not None:
+                raise ObjectiveError(f"{self.objective.name} has one parameter: there are no dims")
+            if view not in VIEWS:
+                raise ObjectiveError(f"view must be one of {', '.join(VIEWS)}, not {view!r}")
+            if self.one_dimensional and view != "map":
+                raise ObjectiveError(
+                    f"{self.objective.name} has one parameter: its view is the curve (view='map')"
+                )
+            self.set_trait("view", view)
+            self._surface_stale = True
 
-        initial = self._initial_starts(start, starts, info)
-        self.bounds = self._initial_bounds(bounds, info, initial)
+            initial = self._initial_starts(start, starts, info)
+            self._gradient_seconds = _time_gradient(self.objective, initial[0])
+            self.bounds = self._initial_bounds(bounds, info, initial)
 
-        # The view: figures, controls, the Player, status.
-        self.loss_view = LossFigure(max_starts)
-        if self.one_dimensional:
-            self.map = CurveFigure(names[0], self.bounds[0], max_starts, draggable=True,
-                                   y_label=f"{self.objective.name}({names[0]})")  # fmt: skip
-            self.slice_view = None
-            self.surface = None
-        else:
-            self.map = MapFigure(self._map_labels(), self.bounds, max_starts)
-            self._label_map_ticks()
-            self.slice_view = CurveFigure(names[self.map_dims[0]], self.bounds[0], max_starts,
-                                          name="slice", height="260px")  # fmt: skip
-            self.surface = SurfaceView(labels=[*self._map_labels(), "loss"])
-        if companion is not None and not isinstance(companion, Companion):
-            raise ObjectiveError(
-                "companion must be a Companion, e.g. Companion.histogram(data, curve)"
+            # The view: figures, controls, the Player, status.
+            self.loss_view = LossFigure(max_starts)
+            if self.one_dimensional:
+                self.map = CurveFigure(names[0], self.bounds[0], max_starts, draggable=True,
+                                       y_label=f"{self.objective.name}({names[0]})")  # fmt: skip
+                self.slice_view = None
+                self.surface = None
+            else:
+                self.map = MapFigure(self._map_labels(), self.bounds, max_starts)
+                self._label_map_ticks()
+                self.slice_view = CurveFigure(names[self.map_dims[0]], self.bounds[0], max_starts,
+                                              name="slice", height="260px")  # fmt: skip
+                self.surface = SurfaceView(labels=[*self._map_labels(), "loss"])
+            if companion is not None and not isinstance(companion, Companion):
+                raise ObjectiveError(
+                    "companion must be a Companion, e.g. Companion.histogram(data, curve)"
+                )
+            self.companion_view = (
+                CompanionFigure(companion, max_starts) if companion is not None else None
             )
-        self.companion_view = (
-            CompanionFigure(companion, max_starts) if companion is not None else None
-        )
-        views = (self.map, self.loss_view, self.slice_view, self.companion_view)
-        self._views = [v for v in views if v is not None]
-        marks = [m for v in self._views for m in v.player_marks()]
-        # The surface is the Player's last target: a "frame" track moves its paths.
-        self._surface_target = len(marks)
-        self.player = Player(targets=marks + ([self.surface] if self.surface else []))
-        self.controls = OptimizerControls()
-        self.log_toggle = ipywidgets.ToggleButton(
-            value=False, description="log loss", tooltip="loss on a log scale",
-            icon="line-chart", layout=ipywidgets.Layout(width="auto"),
-        )  # fmt: skip
-        self.remove_button = ipywidgets.Button(
-            description="remove last start", icon="minus", layout=ipywidgets.Layout(width="auto")
-        )
-        self.clear_button = ipywidgets.Button(
-            description="clear starts", icon="times", layout=ipywidgets.Layout(width="auto")
-        )
-        self.axis_controls = self._make_axis_controls()
-        self.held = ipywidgets.HTML(layout=ipywidgets.Layout(width="100%"))
-        self.status_table = ipywidgets.HTML(layout=ipywidgets.Layout(width="100%"))
-        self.status_line = ipywidgets.HTML(layout=ipywidgets.Layout(width="100%"))
-        self.title = ipywidgets.HTML(self._title_html(info))
-        super().__init__(self._layout(), layout=ipywidgets.Layout(width="100%"))
-        self.add_class("jgw-root")
-        self.add_class("jgw-grad-descent")
-
-        spec = resolve_optimizer(optimizer)
-        defaults = spec.defaults()
-        if learning_rate is None:
-            learning_rate = (
-                info.learning_rate if info is not None and info.learning_rate is not None
-                else defaults.get("learning_rate", 0.01)
+            views = (self.map, self.loss_view, self.slice_view, self.companion_view)
+            self._views = [v for v in views if v is not None]
+            marks = [m for v in self._views for m in v.player_marks()]
+            # The surface is the Player's last target: a "frame" track moves its paths.
+            self._surface_target = len(marks)
+            self.player = Player(targets=marks + ([self.surface] if self.surface else []))
+            self.controls = OptimizerControls()
+            self.sampling = SamplingControls(self.data_rows) if self.data_names else None
+            self.progress = ipywidgets.FloatProgress(
+                value=0.0, min=0.0, max=1.0, description="computing",
+                layout=ipywidgets.Layout(width="100%", max_width="460px", display="none"),
             )  # fmt: skip
-        if steps is None:
-            steps = info.steps if info is not None and info.steps is not None else 300
-        with self.hold_trait_notifications():
-            self.optimizer = optimizer
-            self.learning_rate = learning_rate
-            self.hyperparameters = {k: v for k, v in defaults.items() if k != "learning_rate"}
-            self.steps = steps
-            self.lock = dict(lock or {})
-            self.starts = initial
-        self._draw_landscape(find=info is None or not info.minima)
-        self._connect()
-        self._sync_controls()
-        self._show_lock()
-        self._show_starts()
-        self._recompute()
+            self.log_toggle = ipywidgets.ToggleButton(
+                value=False, description="log loss", tooltip="loss on a log scale",
+                icon="line-chart", layout=ipywidgets.Layout(width="auto"),
+            )  # fmt: skip
+            self.remove_button = ipywidgets.Button(
+                description="remove last start",
+                icon="minus",
+                layout=ipywidgets.Layout(width="auto"),
+            )
+            self.clear_button = ipywidgets.Button(
+                description="clear starts", icon="times", layout=ipywidgets.Layout(width="auto")
+            )
+            self.axis_controls = self._make_axis_controls()
+            self.held = ipywidgets.HTML(layout=ipywidgets.Layout(width="100%"))
+            self.status_table = ipywidgets.HTML(layout=ipywidgets.Layout(width="100%"))
+            self.status_line = ipywidgets.HTML(layout=ipywidgets.Layout(width="100%"))
+            self.title = ipywidgets.HTML(self._title_html(info))
+            super().__init__(self._layout(), layout=ipywidgets.Layout(width="100%"))
+            self.add_class("jgw-root")
+            self.add_class("jgw-grad-descent")
+
+            spec = resolve_optimizer(optimizer)
+            defaults = spec.defaults()
+            if learning_rate is None:
+                learning_rate = (
+                    info.learning_rate if info is not None and info.learning_rate is not None
+                    else defaults.get("learning_rate", 0.01)
+                )  # fmt: skip
+            if steps is None:
+                steps = info.steps if info is not None and info.steps is not None else 300
+            with self.hold_trait_notifications():
+                self.optimizer = optimizer
+                self.learning_rate = learning_rate
+                self.hyperparameters = {k: v for k, v in defaults.items() if k != "learning_rate"}
+                self.steps = steps
+                self.lock = dict(lock or {})
+                self.starts = initial
+                self.batch_size = 0 if batch_size is None else batch_size
+                self.seed = seed
+            self._draw_landscape(find=info is None or not info.minima)
+            self._connect()
+            self._sync_controls()
+            self._show_lock()
+            self._show_starts()
+            self._recompute()
+        except BaseException:
+            self.close()
+            raise
 
     # ------------------------------------------------------------------ set-up
     def _parse_dims(self, dims: Sequence[int | str] | None) -> tuple[int, int]:
@@ -438,15 +483,21 @@ class GradDescentWidget(ipywidgets.VBox):
             [self.log_toggle, self.remove_button, self.clear_button],
             layout=ipywidgets.Layout(flex="0 0 auto", align_items="flex-start"),
         )
+        optimizer_column = self.controls
+        if self.sampling is not None:
+            optimizer_column = ipywidgets.VBox(
+                [self.controls, self.sampling], layout=ipywidgets.Layout(flex="1 1 320px")
+            )
         controls = ipywidgets.HBox(
-            [self.controls, self.axis_controls, buttons],
+            [optimizer_column, self.axis_controls, buttons],
             layout=ipywidgets.Layout(width="100%", flex_flow="row wrap"),
         )
         # The robot's slice is in the layout only while an axis is locked (a hidden bqplot
         # figure would be laid out at zero size, with negative plot areas).
         self._slice_box = ipywidgets.Box([], layout=ipywidgets.Layout(width="100%"))
         rows = [self.title, plots, self._slice_box]
-        return [*rows, self.player, controls, self.held, self.status_table, self.status_line]
+        return [*rows, self.player, controls, self.held, self.status_table, self.progress,
+                self.status_line]  # fmt: skip
 
     def _draw_landscape(self, find: bool) -> None:
         """The map's shading, contours and minima (or the 1-D curve) for the current view."""
@@ -465,6 +516,8 @@ class GradDescentWidget(ipywidgets.VBox):
         info = self._info
         if not find and info is not None and len(info.minima[0]) == self.objective.dim:
             minima = np.asarray(info.minima, np.float32)[:, list(dims)]
+        elif self._gradient_seconds * MINIMA_GRADIENTS > MINIMA_BUDGET:
+            minima = np.empty((0, 2), np.float32)  # too slow a gradient to search for them
         else:
             found = find_minima(self.objective, self.bounds, dims=dims, grid=grid)
             minima = np.asarray([m.point[list(dims)] for m in found], np.float32)
@@ -484,6 +537,9 @@ class GradDescentWidget(ipywidgets.VBox):
         for name, slider in c.sliders.items():
             slider.observe(self._make_slider_handler(name), names="value")
         c.steps.observe(self._on_steps_control, names="value")
+        if self.sampling is not None:
+            self.sampling.batch.observe(self._on_sampling_control, names="value")
+            self.sampling.seed.observe(self._on_sampling_control, names="value")
         self.log_toggle.observe(
             lambda change: self._guard(setattr, self, "log_loss", bool(change["new"])),
             names="value",
@@ -503,7 +559,8 @@ class GradDescentWidget(ipywidgets.VBox):
             self.observe(self._on_view, names="view")
         traitlets.link((self.player, "frame"), (self, "frame"))
         self.observe(self._on_inputs, names=["optimizer", "learning_rate", "hyperparameters",
-                                             "steps", "starts", "lock"])  # fmt: skip
+                                             "steps", "starts", "lock", "batch_size",
+                                             "seed"])  # fmt: skip
         self.observe(self._on_map_dims, names="map_dims")
         self.observe(lambda change: self._guard(self._publish), names="log_loss")
 
@@ -535,6 +592,32 @@ class GradDescentWidget(ipywidgets.VBox):
     @traitlets.validate("steps")
     def _check_steps(self, proposal: dict[str, Any]) -> int:
         return check_steps(proposal["value"])
+
+    @traitlets.validate("batch_size")
+    def _check_batch_size(self, proposal: dict[str, Any]) -> int:
+        value = proposal["value"]
+        if value == 0:
+            return 0
+        if not self.data_names:
+            raise ObjectiveError(
+                f"minibatches need the data bound as a keyword argument of "
+                f"{self.objective.name} (for example data=samples)"
+            )
+        # The engine checks the size against the data and explains a bad one; a
+        # minibatch of all the rows is the full gradient.
+        return 0 if check_minibatch(self.objective, Minibatch(value)) is None else int(value)
+
+    @traitlets.validate("seed")
+    def _check_seed(self, proposal: dict[str, Any]) -> int:
+        value = proposal["value"]
+        if not 0 <= value <= MAX_SEED:
+            raise ObjectiveError(f"seed={value} must be between 0 and {MAX_SEED:,}")
+        return value
+
+    @traitlets.validate("frame")
+    def _check_frame(self, proposal: dict[str, Any]) -> int:
+        # Linked to the Player's frame: the same range, so both always agree.
+        return int(min(max(proposal["value"], 0), max(self.player.n_frames - 1, 0)))
 
     @traitlets.validate("starts")
     def _check_starts(self, proposal: dict[str, Any]) -> np.ndarray:
@@ -606,6 +689,14 @@ class GradDescentWidget(ipywidgets.VBox):
         """Lock controls, the locked line on the map and the robot's slice panel."""
         if self.one_dimensional:
             return
+        # The controls' own observers must not read the half-updated controls back.
+        self._pushing_lock = True
+        try:
+            self._show_lock_now()
+        finally:
+            self._pushing_lock = False
+
+    def _show_lock_now(self) -> None:
         names = self.objective.names
         dx, dy = self.map_dims
         options = [("none", -1), (f"{names[dx]} (move along {names[dy]})", dx),
@@ -640,6 +731,8 @@ class GradDescentWidget(ipywidgets.VBox):
         self._slice_box.children = [self.slice_view.figure]
 
     def _on_lock_control(self, _change: dict[str, Any]) -> None:
+        if self._pushing_lock:
+            return
         axis = self.lock_axis.value
         if axis is None or axis < 0:
             if self.lock:
@@ -651,7 +744,10 @@ class GradDescentWidget(ipywidgets.VBox):
         if previous is None or previous[0] != axis:
             value = float(np.clip(self.starts[0, axis], low, high))  # lock where the start is
         else:
-            value = clamp_value(self.lock_value.value, low, high)
+            # The map's range, widened to a lock set outside it from Python (never the
+            # slider's own min and max, which the browser could change).
+            current = previous[1]
+            value = clamp_value(self.lock_value.value, min(low, current), max(high, current))
             if value is None:
                 return
         lock = {self.objective.names[axis]: value}
@@ -747,8 +843,25 @@ class GradDescentWidget(ipywidgets.VBox):
 
     def _on_steps_control(self, change: dict[str, Any]) -> None:
         value = clamp_value(change["new"], *STEPS_RANGE)
-        if value is not None and int(value) != self.steps:
+        # Python may ask for more steps than the slider shows: its maximum is then an echo.
+        shown = min(max(self.steps, STEPS_RANGE[0]), STEPS_RANGE[1])
+        if value is not None and int(value) != shown:
             self._guard(setattr, self, "steps", int(value))
+
+    def _on_sampling_control(self, _change: dict[str, Any]) -> None:
+        batch, seed = self.sampling.batch.value, self.sampling.seed.value
+        if (batch, seed) != (self.batch_size, self.seed):
+
+            def apply() -> None:
+                with self.hold_trait_notifications():
+                    self.batch_size, self.seed = batch, seed
+
+            self._guard(apply)
+
+    def _show_sampling(self) -> None:
+        if self.sampling is not None:
+            self.sampling.show(self.batch_size, self.seed)
+        self.loss_view.y_axis.label = "minibatch loss" if self.batch_size else "loss"
 
     def _marker_bounds(self) -> tuple[tuple[float, float], tuple[float, float]]:
         """Where start markers may go: the map, or the curve's x range (any y)."""
@@ -818,6 +931,8 @@ class GradDescentWidget(ipywidgets.VBox):
             self.controls.set_values({"learning_rate": self.learning_rate, **self.hyperparameters})
         elif name == "steps":
             self.controls.steps.value = int(min(max(self.steps, STEPS_RANGE[0]), STEPS_RANGE[1]))
+        elif name in ("batch_size", "seed"):
+            self._show_sampling()
         elif name == "lock":
             self._show_lock()
             self._show_starts()
@@ -836,6 +951,7 @@ class GradDescentWidget(ipywidgets.VBox):
             self.controls.steps.value = steps
         if self.log_toggle.value != self.log_loss:
             self.log_toggle.value = self.log_loss
+        self._show_sampling()
 
     def _hyper_values(self) -> dict[str, float]:
         spec = resolve_optimizer(self.optimizer)
@@ -847,40 +963,120 @@ class GradDescentWidget(ipywidgets.VBox):
                 values[h.name] = self.hyperparameters.get(h.name, h.default)
         return values
 
-    def _recompute(self) -> Trajectories:
-        started = time.perf_counter()
-        hyper = self._hyper_values()
-        starts, mask = self._effective_starts(), self._mask()
-        run = descent_for(self.objective, self.optimizer).run(
-            starts, self.steps, hyper, tol=self.tolerance, mask=mask
+    def _minibatch(self) -> Minibatch | None:
+        return Minibatch(self.batch_size, self.seed) if self.batch_size else None
+
+    def _recompute(self, wait: bool = False) -> Trajectories | None:
+        """Start computing the descent for the current inputs (superseding any other).
+
+        A fast descent finishes here. A slow one computes for COMPUTE_BUDGET seconds,
+        then goes on in chunks between the kernel's messages (with progress shown and
+        partial paths streamed) when an event loop runs; without one, or with
+        ``wait``, it finishes here.
+        """
+        self._cancel_job()
+        job = ChunkedRun(
+            descent_for(self.objective, self.optimizer), self._effective_starts(),
+            self.steps, self._hyper_values(), tol=self.tolerance, mask=self._mask(),
+            minibatch=self._minibatch(),
+        )  # fmt: skip
+        self._job, self._job_started = job, time.perf_counter()
+        loop = _running_loop()
+        if job.advance(math.inf if wait or loop is None else COMPUTE_BUDGET):
+            return self._finish_job(job, fast=True)
+        self._partial_shown = time.perf_counter()
+        self._show_progress(job)
+        loop.call_soon(self._continue_job, job)
+        return None
+
+    def _continue_job(self, job: ChunkedRun) -> None:
+        """One more chunk of a slow descent, unless an input changed since it began."""
+        if job is not self._job:
+            return  # superseded: a newer input started its own run
+        try:
+            finished = job.advance(COMPUTE_BUDGET)
+        except Exception as err:  # a failing objective ends the run, visibly
+            self._cancel_job()
+            self._guard(_raise, err)
+            return
+        if finished:
+            self._guard(self._finish_job, job, False)
+            return
+        self._show_progress(job)
+        if time.perf_counter() - self._partial_shown >= PARTIAL_EVERY:
+            self._partial_shown = time.perf_counter()
+            self._guard(self._show_run, job.result(), False)
+        loop = _running_loop()
+        if loop is not None:
+            loop.call_soon(self._continue_job, job)
+        else:
+            self._guard(self._finish_pending)
+
+    def _finish_pending(self) -> None:
+        """Complete a slow descent now (Python asked for its result)."""
+        job = self._job
+        if job is not None and not job.finished:
+            job.advance(math.inf)
+            self._finish_job(job, fast=False)
+
+    def _cancel_job(self) -> None:
+        self._job = None
+        if hasattr(self, "progress"):  # not yet made when a constructor check failed
+            self.progress.layout.display = "none"
+
+    def _show_progress(self, job: ChunkedRun) -> None:
+        self.progress.value = job.progress
+        self.progress.layout.display = None
+        self._show_message(
+            f"computing step {job.done - 1:,} of {job.total - 1:,} "
+            f"({job.progress:.0%}); a new input starts over",
+            is_error=False,
         )
-        elapsed = time.perf_counter() - started
-        self._run = run
-        self._rows = self._status_rows(run, hyper, starts, mask)
-        self._publish()
+
+    def _finish_job(self, job: ChunkedRun, fast: bool) -> Trajectories:
+        elapsed = time.perf_counter() - self._job_started
+        self._cancel_job()
+        run = job.result()
+        self._show_run(run, fast)
         spec = resolve_optimizer(self.optimizer)
+        hyper = self._hyper_values()
         lr = f", learning rate {hyper['learning_rate']:.4g}" if "learning_rate" in hyper else ""
         locked = self._locked()
         held = f", {self.objective.names[locked[0]]} locked" if locked is not None else ""
+        batch = f", minibatches of {self.batch_size:,}" if self.batch_size else ""
         self._show_message(
             f"{spec.label}{lr}, {self.steps} steps from {run.n_starts} "
-            f"start{'s' if run.n_starts != 1 else ''}{held}: computed in {elapsed * 1e3:.1f} ms",
+            f"start{'s' if run.n_starts != 1 else ''}{held}{batch}: computed in "
+            f"{elapsed * 1e3:.1f} ms",
             is_error=False,
         )
         return run
 
-    def _status_rows(self, run, hyper, starts, mask) -> list[StartStatus]:
+    def _show_run(self, run: Trajectories, fast: bool) -> None:
+        """Make ``run`` the shown result: status rows, then the browser's frames."""
+        self._run = run
+        self._rows = self._status_rows(run, self._hyper_values(), self._effective_starts(),
+                                       self._mask(), advise=fast)  # fmt: skip
+        self._publish()
+
+    def _status_rows(self, run, hyper, starts, mask, advise: bool) -> list[StartStatus]:
         hint = ""
-        if (run.diverged_at >= 0).any():
+        # The advice runs more descents: only for objectives fast enough to afford it.
+        if advise and (run.diverged_at >= 0).any():
             rate = stable_learning_rate(
                 self.objective, self.optimizer, starts, self.steps, hyper, mask=mask
             )
             if rate is not None:
                 hint = f"try a learning rate of {rate:.3g} or less"
         norms = run.gradient_norm(mask)  # with an axis locked, only the free ones count
+        finals = [run.final_index(j) for j in range(run.n_starts)]
+        if self.batch_size:
+            # The records hold each step's minibatch loss; the status gives the whole data's.
+            losses = [float(self.objective.value(run.params[j, i])) for j, i in enumerate(finals)]
+        else:
+            losses = [float(run.loss[j, i]) for j, i in enumerate(finals)]
         rows = []
-        for j in range(run.n_starts):
-            last = run.final_index(j)
+        for j, last in enumerate(finals):
             diverged = run.diverged_at[j] >= 0
             state = "diverged" if diverged else ("ok" if run.converged_at[j] >= 0 else "moving")
             rows.append(
@@ -888,7 +1084,7 @@ class GradDescentWidget(ipywidgets.VBox):
                     index=j,
                     color=start_color(j),
                     final_point=tuple(float(v) for v in run.params[j, last]),
-                    final_loss=float(run.loss[j, last]),
+                    final_loss=losses[j],
                     gradient_norm=float(norms[j, last]),
                     summary=run.summary(j),
                     state=state,
@@ -1015,21 +1211,25 @@ class GradDescentWidget(ipywidgets.VBox):
     @property
     def trajectory(self) -> np.ndarray:
         """Every point of every path: ``(starts, steps + 1, parameters)``."""
+        self._finish_pending()
         return np.array(self._run.params) if self._run is not None else np.empty((0, 0, 0))
 
     @property
     def losses(self) -> np.ndarray:
         """The loss at every point: ``(starts, steps + 1)``."""
+        self._finish_pending()
         return np.array(self._run.loss) if self._run is not None else np.empty((0, 0))
 
     @property
     def result(self) -> Trajectories | None:
         """The full engine result (params, loss, grad, divergence and convergence steps)."""
+        self._finish_pending()
         return self._run
 
     @property
     def status(self) -> list[dict[str, object]]:
         """Per start: final point, loss, gradient norm, outcome and a hint when diverged."""
+        self._finish_pending()
         return [row.as_dict() for row in self._rows]
 
     @property
@@ -1044,7 +1244,7 @@ class GradDescentWidget(ipywidgets.VBox):
 
     def run(self) -> Trajectories:
         """Recompute now and play from the first step; returns the engine result."""
-        result = self._recompute()
+        result = self._recompute(wait=True)
         self.player.frame = 0
         self.player.play()
         return result
@@ -1062,6 +1262,7 @@ class GradDescentWidget(ipywidgets.VBox):
 
     def current_points(self) -> np.ndarray:
         """Each start's point at the current frame (the last finite one if diverged)."""
+        self._finish_pending()
         if self._run is None:
             return np.empty((0, self.objective.dim))
         index = [min(self.frame, self._run.final_index(j)) for j in range(self._run.n_starts)]
@@ -1084,8 +1285,11 @@ class GradDescentWidget(ipywidgets.VBox):
 
     def close(self) -> None:
         """Close the dashboard and every widget it made, shown or not (figures, controls)."""
-        owners = [self, self.map, self.loss_view, self.slice_view, self.companion_view]
-        widgets = list(self.children)
+        self._cancel_job()
+        # getattr: a constructor that failed part way closes what it had made.
+        owners = [self, *(getattr(self, name, None) for name in
+                          ("map", "loss_view", "slice_view", "companion_view"))]  # fmt: skip
+        widgets = [*self.children, self.layout]
         for owner in owners:
             for value in vars(owner).values() if owner is not None else ():
                 items = value if isinstance(value, list | tuple) else [value]
@@ -1093,3 +1297,23 @@ class GradDescentWidget(ipywidgets.VBox):
         super().close()
         for widget in widgets:
             close_tree(widget)
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    """The event loop running this callback (a Jupyter kernel's), or None in a script."""
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+def _raise(err: Exception) -> None:
+    raise err
+
+
+def _time_gradient(objective: Objective, point: np.ndarray) -> float:
+    """Seconds one gradient of ``objective`` takes (compiled, after a first call)."""
+    objective.grad(point).block_until_ready()
+    started = time.perf_counter()
+    objective.grad(point).block_until_ready()
+    return time.perf_counter() - started

@@ -1,0 +1,211 @@
+"""A slow objective never blocks the kernel: its descent runs in chunks between messages."""
+
+import asyncio
+import math
+import textwrap
+import time
+
+import jax
+import jax.numpy as jnp
+import jupyter_client
+import numpy as np
+import pytest
+
+from jaxgrad_widgets import GradDescentWidget
+from jaxgrad_widgets.engine import ChunkedRun, Objective, descent_for, trajectories
+from jaxgrad_widgets.widgets.grad_descent import COMPUTE_BUDGET
+
+#: Seconds each gradient of the slow objective takes (its value is instant).
+DELAY = 0.05
+
+
+def _wait_on_host(g):
+    time.sleep(DELAY)
+    return g
+
+
+@jax.custom_vjp
+def expensive(p):
+    """The identity, whose gradient takes DELAY seconds (an adjoint simulation, say)."""
+    return p
+
+
+expensive.defvjp(
+    lambda p: (p, None),
+    lambda _, g: (
+        jax.pure_callback(_wait_on_host, jax.ShapeDtypeStruct(g.shape, g.dtype), g,
+                          vmap_method="sequential"),
+    ),
+)  # fmt: skip
+
+
+def slow_bowl(x, y):
+    p = expensive(jnp.stack([x, y]))
+    return p[0] ** 2 + 2 * p[1] ** 2
+
+
+def _widget(**kwargs):
+    options = dict(start=(1.5, 1.0), steps=20, learning_rate=0.1, bounds=[(-2, 2), (-2, 2)])
+    return GradDescentWidget(slow_bowl, **{**options, **kwargs})
+
+
+def _expected(lr, steps=20):
+    obj = Objective(slow_bowl)
+    return trajectories(obj, "sgd", [[1.5, 1.0]], steps, {"learning_rate": lr}).params
+
+
+async def _until_done(w, timeout=60.0):
+    deadline = time.perf_counter() + timeout
+    while w._job is not None:
+        assert time.perf_counter() < deadline, "the slow descent never finished"
+        await asyncio.sleep(0.01)
+
+
+def test_chunks_are_sized_by_measured_time():
+    """At DELAY seconds per step, a budget of COMPUTE_BUDGET fits one step per chunk."""
+    job = ChunkedRun(descent_for(Objective(slow_bowl), "sgd"), [[1.5, 1.0]], 10,
+                     {"learning_rate": 0.1})  # fmt: skip
+    turns = 0
+    while not job.advance(COMPUTE_BUDGET):
+        turns += 1
+    assert job.chunks == [1] * 11 and turns >= 9  # the first call also compiles
+    np.testing.assert_array_equal(job.result().params, _expected(0.1, steps=10))
+
+
+def test_an_unjittable_objective_runs_in_chunks_too():
+    def python_if(x, y):
+        time.sleep(0.01)
+        return x**2 + y**2 if x > 0 else x**2 + 2 * y**2
+
+    with pytest.warns(UserWarning, match="cannot be compiled"):
+        obj = Objective(python_if)
+    job = ChunkedRun(descent_for(obj, "sgd"), [[1.0, 1.0], [0.5, 0.5]], 8,
+                     {"learning_rate": 0.1})  # fmt: skip
+    while not job.advance(0.001):  # less than a step: one record per call
+        pass
+    assert job.chunks == [1] * 9
+    np.testing.assert_allclose(job.result().params[:, -1], [[0.1678, 0.1678], [0.0839, 0.0839]],
+                               atol=1e-4)  # fmt: skip
+
+
+def test_a_slow_descent_lets_the_event_loop_run_and_shows_progress():
+    async def scenario():
+        ticks = []
+
+        async def ticker():
+            while True:
+                ticks.append(time.perf_counter())
+                await asyncio.sleep(0)
+
+        task = asyncio.ensure_future(ticker())
+        w = _widget()
+        job = w._job
+        assert job is not None and not job.finished  # it did not block the constructor
+        assert w.progress.layout.display is None and w.message.startswith("computing step ")
+        await _until_done(w)
+        task.cancel()
+        assert len(ticks) > 10  # the loop ran other work between the chunks
+        assert w.progress.layout.display == "none" and "computed in" in w.message
+        assert max(job.chunks) == 1
+        np.testing.assert_array_equal(w.trajectory, _expected(0.1))
+        assert w.player.n_frames == 21
+        w.close()
+
+    asyncio.run(scenario())
+
+
+def test_partial_paths_are_streamed_while_computing():
+    async def scenario():
+        w = _widget(steps=40)
+        shown = set()
+        while w._job is not None:
+            shown.add(w.player.n_frames)
+            await asyncio.sleep(0.05)
+        assert len(shown - {41}) >= 2  # at least two partial paths reached the Player
+        assert w.player.n_frames == 41
+        w.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_new_input_supersedes_a_running_descent():
+    async def scenario():
+        w = _widget()
+        first = w._job
+        await asyncio.sleep(0.15)
+        w.learning_rate = 0.2  # as a slider move would
+        assert first.done < first.total  # dropped half way
+        await _until_done(w)
+        assert first.done < first.total  # and never resumed
+        np.testing.assert_array_equal(w.trajectory, _expected(0.2))
+        assert w.status[0]["final_point"] == pytest.approx(tuple(_expected(0.2)[0, -1]))
+        w.close()
+
+    asyncio.run(scenario())
+
+
+def test_python_reads_finish_a_running_descent_and_close_cancels_it():
+    async def scenario():
+        w = _widget()
+        assert w._job is not None
+        np.testing.assert_array_equal(w.trajectory, _expected(0.1))  # finished on demand
+        assert w._job is None and "computed in" in w.message
+        w.learning_rate = 0.3
+        job = w._job
+        w.close()
+        await asyncio.sleep(0.2)
+        assert job.done < job.total  # closing stopped it
+
+    asyncio.run(scenario())
+
+
+def test_a_real_kernel_answers_while_a_slow_descent_runs():
+    """In an ipykernel, the next cell runs while the descent is still being computed."""
+    manager, client = jupyter_client.manager.start_new_kernel(kernel_name="python3")
+    try:
+        setup = textwrap.dedent(f"""
+            import sys
+            sys.path.insert(0, {str(__import__("pathlib").Path(__file__).parent)!r})
+            from test_responsive import _widget
+            w = _widget(steps=40)
+        """)
+        assert _execute(client, setup) == ""
+        # Sent at once: answered between two chunks, before the 2 s of descent are over.
+        during = _execute(client, "print(w._job is not None, round(w.progress.value, 2))")
+        pending, progress = during.split()
+        assert pending == "True" and 0 < float(progress) < 1
+        after = _execute(client, "print(w.trajectory.shape, w._job is None)")
+        assert after.strip() == "(1, 41, 2) True"
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+
+
+def _execute(client, code, timeout=120):
+    msg_id = client.execute(code)
+    out = []
+    while True:
+        message = client.get_iopub_msg(timeout=timeout)
+        if message["parent_header"].get("msg_id") != msg_id:
+            continue
+        kind, content = message["msg_type"], message["content"]
+        if kind == "stream" and content["name"] == "stdout":
+            out.append(content["text"])
+        if kind == "error":
+            raise AssertionError("\n".join(content["traceback"]))
+        if kind == "status" and content["execution_state"] == "idle":
+            return "".join(out)
+
+
+def test_fast_objectives_still_finish_at_once():
+    async def scenario():
+        from jaxgrad_widgets.functions import goldfield
+
+        w = GradDescentWidget(goldfield, learning_rate=0.05)
+        await _until_done(w)  # the first run also compiles
+        assert w.result.summary(0) == "converged at step 98"
+        w.learning_rate = 0.06
+        assert w._job is None and not math.isnan(w.status[0]["loss"])
+        assert w.result.summary(0) == "converged at step 81"
+
+    asyncio.run(scenario())

@@ -9,7 +9,15 @@ Example:
 
 from importlib.metadata import PackageNotFoundError, version
 
-from .widgets import Companion, DerivativeWidget, GradDescentWidget, Player, SurfaceView
+from .formula import FormulaError, parse_formula
+from .widgets import (
+    Companion,
+    DerivativeWidget,
+    FormulaBox,
+    GradDescentWidget,
+    Player,
+    SurfaceView,
+)
 
 try:
     __version__ = version("jaxgrad-widgets")
@@ -19,8 +27,11 @@ except PackageNotFoundError:  # running from a source tree that was never instal
 __all__ = [
     "Companion",
     "DerivativeWidget",
+    "FormulaBox",
+    "FormulaError",
     "GradDescentWidget",
     "Player",
     "SurfaceView",
     "__version__",
+    "parse_formula",
 ]

@@ -8,8 +8,16 @@ Example:
 
 from .companion import Companion
 from .derivative import DerivativeWidget
+from .formula_box import FormulaBox
 from .grad_descent import GradDescentWidget
 from .player import Player
 from .surface import SurfaceView
 
-__all__ = ["Companion", "DerivativeWidget", "GradDescentWidget", "Player", "SurfaceView"]
+__all__ = [
+    "Companion",
+    "DerivativeWidget",
+    "FormulaBox",
+    "GradDescentWidget",
+    "Player",
+    "SurfaceView",
+]

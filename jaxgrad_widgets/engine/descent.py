@@ -257,7 +257,7 @@ class Descent:
         value_and_grad = jax.value_and_grad(self.objective.value_with)
         init, update = tx.init, tx.update
         if batched:
-            value_and_grad = jax.vmap(value_and_grad, in_axes=(0, None))
+            value_and_grad = _over_starts(value_and_grad)
             init, update = jax.vmap(init), jax.vmap(update)
         sample = minibatch_sampler(data, batch_size, seed) if batch_size else None
 
@@ -591,6 +591,22 @@ class Prepared:
             converged_at=events[1],
             tolerance=self.tolerance,
         )
+
+
+def _over_starts(value_and_grad):
+    """``value_and_grad`` for a batch of starts (the bound data shared by all of them)."""
+    batched = jax.vmap(value_and_grad, in_axes=(0, None))
+
+    def over_starts(params, fixed):
+        if params.shape[0] == 1:
+            # One start needs no vmap; over many data points the vmapped gradient runs
+            # several times slower on CPU (measured: 131 ms against 30 ms for 200 steps
+            # over 100,000 points).
+            loss, grad = value_and_grad(params[0], fixed)
+            return loss[None], grad[None]
+        return batched(params, fixed)
+
+    return over_starts
 
 
 class _DescentCache:

@@ -60,6 +60,9 @@ test: setup-dev js lint test-js
 benchmarks: setup-dev js
 	$(PY) benchmarks/engine.py
 	$(PY) benchmarks/latency.py
+	$(PY) benchmarks/fitting_scale.py
+	$(PY) benchmarks/responsiveness.py
+	$(PY) benchmarks/long_session.py
 
 clean:
 	rm -rf $(VENV) node_modules jaxgrad_widgets/static .pytest_cache .ruff_cache

@@ -85,6 +85,14 @@ class ChunkedRun:
             return 1  # nothing measured yet: one record tells the cost of the rest
         return int(max(1, min(self.total - self.done, seconds_left / per_record)))
 
+    def _measured(self, per_record: float) -> None:
+        """Keep the cost per record: up at once when it grows, down by halves when it
+        shrinks, so one quick call (a warm cache) does not size the next chunk too big."""
+        known = self.descent.record_seconds.get(self._padded)
+        if known is not None and per_record < known:
+            per_record = (known + per_record) / 2
+        self.descent.record_seconds[self._padded] = per_record
+
     def advance(self, seconds: float) -> bool:
         """Compute chunks for about ``seconds`` (at least one chunk); True when finished.
 
@@ -119,7 +127,7 @@ class ChunkedRun:
                 started += elapsed
             else:
                 self.longest_call = max(self.longest_call, elapsed)
-                descent.record_seconds[self._padded] = elapsed / size
+                self._measured(elapsed / size)
             self.done += size
             self.chunks.append(size)
         return self.finished

@@ -81,6 +81,9 @@ VIEWS = ("map", "surface", "both")
 #: Seconds of computation per turn of the kernel's event loop: a slow objective's
 #: descent runs in chunks of about this long, so the kernel still answers the browser.
 COMPUTE_BUDGET = 0.08
+#: Seconds left free between two chunks: handling one kernel message takes several turns
+#: of the event loop, and a chunk in every turn would delay it by several chunks.
+COMPUTE_GAP = 0.02
 #: While a slow descent runs, its partial paths are shown at most this often (seconds).
 PARTIAL_EVERY = 0.5
 #: The search for minima costs about this many gradients (a few hundred Adam steps from
@@ -986,7 +989,7 @@ class GradDescentWidget(ipywidgets.VBox):
             return self._finish_job(job, fast=True)
         self._partial_shown = time.perf_counter()
         self._show_progress(job)
-        loop.call_soon(self._continue_job, job)
+        loop.call_later(COMPUTE_GAP, self._continue_job, job)
         return None
 
     def _continue_job(self, job: ChunkedRun) -> None:
@@ -1008,7 +1011,7 @@ class GradDescentWidget(ipywidgets.VBox):
             self._guard(self._show_run, job.result(), False)
         loop = _running_loop()
         if loop is not None:
-            loop.call_soon(self._continue_job, job)
+            loop.call_later(COMPUTE_GAP, self._continue_job, job)
         else:
             self._guard(self._finish_pending)
 

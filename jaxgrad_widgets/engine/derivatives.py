@@ -1,5 +1,9 @@
 """Derivatives of any order of a one-parameter objective, by composing ``jax.grad``.
 
+An objective that ``jax.jit`` cannot trace (Python ``if`` on its argument) cannot be
+``vmap``-ped either: it is differentiated point by point in Python instead, on fewer
+points (:func:`sample_count`), since each point then costs milliseconds.
+
 Example:
     >>> from jaxgrad_widgets.engine import Objective
     >>> from jaxgrad_widgets.engine.derivatives import nth_derivative
@@ -10,6 +14,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -22,6 +27,24 @@ from .objective import Objective
 
 #: grad composed more often than this compiles slowly and says little.
 MAX_ORDER = 8
+
+#: Points x 2**order an un-jittable objective is differentiated at per curve: one
+#: point costs milliseconds in Python, about doubling with each order of nested
+#: differentiation, so this keeps a curve within about a second.
+EAGER_BUDGET = 400
+
+#: Fewest points of an un-jittable objective's curve, whatever the order.
+EAGER_MIN_SAMPLES = 16
+
+#: Highest derivative used to classify a critical point of an un-jittable objective:
+#: nested differentiation in Python grows exponentially with the order, and the 2nd
+#: to 4th derivatives decide the usual cases (x**2, x**3, x**4).
+EAGER_CLASSIFY_ORDER = 4
+
+#: Samples of f' and bisection steps per critical point for an un-jittable objective:
+#: 24 halvings take a sample interval (1% of the range) below float32 resolution.
+EAGER_CRITICAL_SAMPLES = 101
+EAGER_REFINE_STEPS = 24
 
 
 def check_order(order: Any) -> int:
@@ -61,8 +84,92 @@ def nth_derivative(objective: Objective, order: int) -> Callable[[Any], jax.Arra
     return f
 
 
+def sample_count(objective: Objective, order: int, requested: int) -> int:
+    """How many points to evaluate f, ..., f^(order) at: ``requested``, fewer if un-jittable.
+
+    A jittable objective is evaluated in one compiled call, so any count is cheap. An
+    un-jittable one is evaluated point by point in Python; its count is bounded so that
+    a curve stays well under a second.
+
+    Example:
+        >>> import warnings
+        >>> from jaxgrad_widgets.engine import Objective
+        >>> def hinge(x):
+        ...     return x**2 if x > 0 else -x
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore")
+        ...     unjittable = Objective(hinge)
+        >>> sample_count(Objective(lambda x: x**2), 2, 400), sample_count(unjittable, 2, 400)
+        (400, 100)
+    """
+    requested = int(requested)
+    if objective.jittable:
+        return requested
+    bound = max(EAGER_MIN_SAMPLES, EAGER_BUDGET // 2 ** check_order(order))
+    return min(requested, bound)
+
+
+def _eager_all_orders(objective: Objective, order: int) -> Callable[[Any], tuple[Any, ...]]:
+    """x -> (f(x), f'(x), ..., f^(order)(x)) for one concrete x, without tracing f abstractly.
+
+    Forward mode nested ``order`` times: every level sees concrete values (so Python
+    ``if`` on them works) and one pass yields every order, where composing jax.grad
+    eagerly would redo the lower orders for each higher one (seconds per point at
+    order 8 instead of a fraction of one). For f: R -> R both modes give f^(k).
+    """
+    f = _scalar_of_one(objective)
+
+    def value(x: Any) -> tuple[Any, ...]:
+        return (f(x),)
+
+    evaluate = value
+    for _ in range(order):
+        evaluate = _one_order_more(evaluate)
+    return evaluate
+
+
+def _one_order_more(inner: Callable[[Any], tuple[Any, ...]]) -> Callable[[Any], tuple[Any, ...]]:
+    def evaluate(x: Any) -> tuple[Any, ...]:
+        values, tangents = jax.jvp(inner, (x,), (jnp.ones_like(x),))
+        return (*values, tangents[-1])
+
+    return evaluate
+
+
+#: What JAX raises when f converts a value it differentiates (float(x), int(x)).
+_CONVERSION_ERRORS = (
+    jax.errors.ConcretizationTypeError,
+    jax.errors.TracerArrayConversionError,
+    jax.errors.TracerIntegerConversionError,
+)
+
+
+def _eager_on(objective: Objective, points: np.ndarray, order: int) -> np.ndarray:
+    """f, ..., f^(order) at each point in turn, in Python: an array (len(points), order + 1)."""
+    evaluate = _eager_all_orders(objective, order)
+    rows = np.full((len(points), order + 1), np.nan, np.float32)
+    for i, x in enumerate(points):
+        try:
+            rows[i] = np.asarray(jnp.stack(evaluate(jnp.float32(x))), np.float32)
+        except (ArithmeticError, ValueError):
+            # Plain Python maths in the function (math.log of a negative, a division by
+            # a zero float) has no value here: NaN, as a jnp function would give.
+            continue
+        except _CONVERSION_ERRORS as err:
+            # Objective checked f at one point only; another branch of its `if` may
+            # convert its argument, which no derivative can pass through.
+            raise ObjectiveError(
+                f"JAX cannot differentiate {objective.name} at {objective.names[0]}={x:.4g}: "
+                f"{type(err).__name__}: {str(err).splitlines()[0]}"
+            ) from None
+    return rows
+
+
 def derivatives_on(objective: Objective, xs: Any, order: int) -> np.ndarray:
     """f, f', ..., f^(order) at every x in one compiled call: shape ``(order + 1, len(xs))``.
+
+    An un-jittable objective is evaluated point by point instead (much slower: choose
+    how many points with :func:`sample_count`).
 
     Example:
         >>> from jaxgrad_widgets.engine import Objective
@@ -71,6 +178,10 @@ def derivatives_on(objective: Objective, xs: Any, order: int) -> np.ndarray:
         [[-3.0, 4.0], [4.0, 10.0], [6.0, 6.0]]
     """
     order = check_order(order)
+    points = np.asarray(xs, dtype=np.float32).reshape(-1)
+    if not objective.jittable:
+        # vmap traces f with abstract values, which a Python `if` on them cannot take.
+        return _eager_on(objective, points, order).T.copy()
     # Built once per (objective, order) and kept on the objective: a dragged marker
     # calls this on every move, and a new jax.jit each time would recompile each time.
     cache = objective.__dict__.setdefault("_derivative_evaluators", {})
@@ -83,11 +194,9 @@ def derivatives_on(objective: Objective, xs: Any, order: int) -> np.ndarray:
         def all_orders(x):
             return jnp.stack([fn(x) for fn in functions])
 
-        evaluate = jax.vmap(all_orders)
-        if objective.jittable:
-            evaluate = jax.jit(evaluate)
+        evaluate = jax.jit(jax.vmap(all_orders))
         cache[order] = evaluate
-    values = np.asarray(evaluate(jnp.asarray(xs, dtype=jnp.float32).reshape(-1)))
+    values = np.asarray(evaluate(jnp.asarray(points)))
     return values.T.astype(np.float32)
 
 
@@ -115,6 +224,10 @@ def stationary_kind(derivatives: np.ndarray, zero: float = 1e-6) -> str:
     return "undetermined"
 
 
+def _first_derivative_at(objective: Objective, x: float) -> float:
+    return float(derivatives_on(objective, [x], 1)[1, 0])
+
+
 def critical_points_1d(
     objective: Objective,
     bounds: tuple[float, float],
@@ -125,7 +238,10 @@ def critical_points_1d(
     """Points where f' = 0 inside ``bounds``, with their kind, for a 1-parameter objective.
 
     f' is sampled on a grid; each sign change (or exact zero) is narrowed by bisection,
-    and classified from the higher derivatives (up to the 8th) there.
+    and classified from the higher derivatives (up to the 8th) there. An un-jittable
+    objective, evaluated point by point in Python, gets at most
+    ``EAGER_CRITICAL_SAMPLES`` samples, ``EAGER_REFINE_STEPS`` bisection steps and
+    derivatives up to the ``EAGER_CLASSIFY_ORDER``-th.
 
     Example:
         >>> from jaxgrad_widgets.engine import Objective
@@ -134,9 +250,16 @@ def critical_points_1d(
         [(-0.6667, 'minimum')]
     """
     lo, hi = float(bounds[0]), float(bounds[1])
+    highest = MAX_ORDER
+    first: Callable[[float], Any] = nth_derivative(objective, 1)
+    if not objective.jittable:
+        samples = min(samples, EAGER_CRITICAL_SAMPLES)
+        refine_steps = min(refine_steps, EAGER_REFINE_STEPS)
+        highest = EAGER_CLASSIFY_ORDER
+        first = functools.partial(_first_derivative_at, objective)
+
     xs = np.linspace(lo, hi, samples, dtype=np.float64)
     slope = derivatives_on(objective, xs, 1)[1].astype(np.float64)
-    first = nth_derivative(objective, 1)
     roots: list[float] = []
     for i in range(samples - 1):
         a, b = slope[i], slope[i + 1]
@@ -162,6 +285,6 @@ def critical_points_1d(
             roots.append(0.5 * (left + right))
     if not roots:
         return []
-    higher = derivatives_on(objective, np.asarray(roots), MAX_ORDER)[2:]
+    higher = derivatives_on(objective, np.asarray(roots), highest)[2:]
     scale = max(1.0, float(np.nanmax(np.abs(slope[np.isfinite(slope)]), initial=1.0)))
     return [(x, stationary_kind(higher[:, j], zero=1e-5 * scale)) for j, x in enumerate(roots)]

@@ -139,9 +139,9 @@ class Trajectories:
         parameters' components count, as for convergence.
         """
         grad = self.grad.astype(np.float64)
-        if mask is not None:
-            grad = grad * np.asarray(mask, np.float64)
-        with np.errstate(over="ignore", invalid="ignore"):
+        with np.errstate(over="ignore", invalid="ignore"):  # infinite gradients are expected
+            if mask is not None:
+                grad = grad * np.asarray(mask, np.float64)
             return np.linalg.norm(grad, axis=-1)
 
     def summary(self, start: int) -> str:

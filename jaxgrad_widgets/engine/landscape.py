@@ -4,6 +4,11 @@ Grid values come from one compiled ``vmap`` call; contour lines come from contou
 as NaN-separated polylines that one bqplot ``Lines`` mark can draw; critical points
 are classified from the eigenvalues of ``jax.hessian``.
 
+An objective ``jax.jit`` cannot trace (Python ``if`` on its arguments) is evaluated
+point by point in Python, about a millisecond each: its grids and curves are coarser
+(``UNJITTABLE_RESOLUTION``, ``UNJITTABLE_CURVE_RESOLUTION``) and its minima are
+refined by a few function evaluations rather than hundreds of descent steps.
+
 Example:
     >>> from jaxgrad_widgets.engine import Objective
     >>> from jaxgrad_widgets.engine.landscape import classify_point
@@ -32,6 +37,17 @@ Bounds = tuple[tuple[float, float], ...]
 
 #: Largest grid side; a 400 x 400 grid is 160,000 evaluations in one call.
 MAX_RESOLUTION = 400
+
+#: Largest grid side for an un-jittable objective, evaluated point by point in Python
+#: (about a millisecond a point): 32 x 32 keeps a map near half a second.
+UNJITTABLE_RESOLUTION = 32
+
+#: Grid side find_minima searches an un-jittable objective on when no grid is given
+#: (framing a map before it is drawn): the valleys only need locating roughly.
+UNJITTABLE_SEARCH_RESOLUTION = 16
+
+#: Most points along a curve of an un-jittable objective.
+UNJITTABLE_CURVE_RESOLUTION = 160
 
 
 def check_bounds(bounds: Any, dims: int) -> Bounds:
@@ -115,6 +131,25 @@ def batch_size(objective: Objective) -> int:
     return int(max(1, min(65_536, BATCH_ELEMENTS // max(bound, 1))))
 
 
+def resolution_for(objective: Objective, resolution: int) -> int:
+    """The grid side :func:`grid_values` uses: ``resolution`` in [2, MAX_RESOLUTION],
+    and at most ``UNJITTABLE_RESOLUTION`` for an objective evaluated point by point.
+
+    Example:
+        >>> import warnings
+        >>> from jaxgrad_widgets.engine import Objective
+        >>> def bowl(x, y):
+        ...     return x**2 + y**2 if x > 0 else x**2 + 2 * y**2
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore")
+        ...     unjittable = Objective(bowl)
+        >>> resolution_for(Objective(lambda x, y: x + y), 120), resolution_for(unjittable, 120)
+        (120, 32)
+    """
+    resolution = int(min(max(int(resolution), 2), MAX_RESOLUTION))
+    return resolution if objective.jittable else min(resolution, UNJITTABLE_RESOLUTION)
+
+
 def _evaluate_points(objective: Objective, points: np.ndarray) -> np.ndarray:
     """The objective at each row of ``points`` (n, d), in one compiled call of bounded batches."""
     if objective.jittable:
@@ -137,6 +172,8 @@ def grid_values(
 ) -> Grid:
     """Evaluate ``objective`` over a ``resolution x resolution`` grid in one call.
 
+    An un-jittable objective gets a coarser grid (see :func:`resolution_for`).
+
     Example:
         >>> from jaxgrad_widgets.engine import Objective
         >>> from jaxgrad_widgets.functions import goldfield
@@ -145,7 +182,7 @@ def grid_values(
         (2.0, (5, 5))
     """
     bx, by = check_bounds(bounds, 2)
-    resolution = int(min(max(int(resolution), 2), MAX_RESOLUTION))
+    resolution = resolution_for(objective, resolution)
     xs = np.linspace(bx[0], bx[1], resolution, dtype=np.float32)
     ys = np.linspace(by[0], by[1], resolution, dtype=np.float32)
     base_point = np.asarray(
@@ -169,6 +206,8 @@ def curve_values(
 ) -> tuple[np.ndarray, np.ndarray]:
     """The objective along one parameter, the others held at ``base``: (xs, values).
 
+    An un-jittable objective gets at most ``UNJITTABLE_CURVE_RESOLUTION`` points.
+
     Example:
         >>> from jaxgrad_widgets.engine import Objective
         >>> xs, ys = curve_values(Objective(lambda x: x**2), (-1, 1), 3)
@@ -177,6 +216,8 @@ def curve_values(
     """
     ((lo, hi),) = check_bounds([bounds], 1)
     resolution = int(min(max(int(resolution), 2), 10 * MAX_RESOLUTION))
+    if not objective.jittable:
+        resolution = min(resolution, UNJITTABLE_CURVE_RESOLUTION)
     xs = np.linspace(lo, hi, resolution, dtype=np.float32)
     base_point = np.asarray(
         base if base is not None else np.zeros(objective.dim), dtype=np.float32
@@ -256,6 +297,19 @@ class CriticalPoint:
     kind: str
 
 
+def _hessian(objective: Objective) -> Any:
+    """The Hessian of ``objective``: compiled once and kept on it when it is jittable
+    (evaluated op by op, it took seconds over a thousand data points)."""
+    if not objective.jittable:
+        # Evaluated in Python, forward over forward costs a third of jax.hessian's
+        # forward over reverse (the same matrix).
+        return jax.jacfwd(jax.jacfwd(objective.scalar_function))
+    hessian = objective.__dict__.get("_hessian")
+    if hessian is None:
+        hessian = objective.__dict__["_hessian"] = jax.jit(jax.hessian(objective.scalar_function))
+    return hessian
+
+
 def classify_point(
     objective: Objective,
     point: Sequence[float],
@@ -277,7 +331,7 @@ def classify_point(
     """
     flat = objective.as_flat(point)
     chosen = list(range(objective.dim)) if dims is None else list(dims)
-    hessian = np.asarray(jax.hessian(objective.scalar_function)(flat), dtype=np.float64)
+    hessian = np.asarray(_hessian(objective)(flat), dtype=np.float64)
     hessian = hessian[np.ix_(chosen, chosen)]
     hessian = (hessian + hessian.T) / 2
     eigenvalues, eigenvectors = np.linalg.eigh(hessian)
@@ -307,6 +361,15 @@ def classify_point(
 #: At most this many candidate valleys are refined by descent.
 MAX_CANDIDATES = 48
 
+#: At most this many candidate valleys of an un-jittable objective are refined (the
+#: lowest ones), each by at most UNJITTABLE_REFINE_EVALUATIONS evaluations.
+UNJITTABLE_CANDIDATES = 4
+UNJITTABLE_REFINE_EVALUATIONS = 120
+
+#: Newton steps at most after the compass search, for a narrow curved valley where
+#: it stalls short of the minimum (each costs a gradient and a Hessian in Python).
+UNJITTABLE_NEWTON_STEPS = 3
+
 
 def _grid_candidates(values: np.ndarray) -> list[tuple[int, int]]:
     """Cells no higher than their eight neighbours, lowest first (at most MAX_CANDIDATES)."""
@@ -322,6 +385,58 @@ def _grid_candidates(values: np.ndarray) -> list[tuple[int, int]]:
     rows, cols = np.nonzero(lowest)
     order = np.argsort(centre[rows, cols])[:MAX_CANDIDATES]
     return list(zip(rows[order].tolist(), cols[order].tolist(), strict=True))
+
+
+def _pattern_search(
+    objective: Objective, start: np.ndarray, dims: tuple[int, int], cell: np.ndarray
+) -> np.ndarray:
+    """Compass search from ``start`` in the two ``dims``: the lowest point found.
+
+    For an un-jittable objective, where one evaluation costs about a millisecond and
+    one descent step (value and gradient in Python) tens: a step of half a cell to
+    each side in turn, halved when none goes lower, takes a grid cell's candidate to
+    float32 precision in about a hundred evaluations. It needs no gradient, so a kink
+    from a Python ``if`` does not throw it off.
+    """
+    point = np.array(start, np.float32)
+    best = float(objective.value(point))
+    step = np.asarray(cell, np.float64) / 2
+    smallest = step * 2.0**-16
+    moves = ((0, 1.0), (0, -1.0), (1, 1.0), (1, -1.0))
+    first = 0  # the move that last went lower is tried first
+    for _ in range(UNJITTABLE_REFINE_EVALUATIONS // len(moves)):
+        if (step <= smallest).all():
+            break
+        for k in range(len(moves)):
+            axis, sign = moves[(first + k) % len(moves)]
+            trial = point.copy()
+            trial[dims[axis]] += np.float32(sign * step[axis])
+            value = float(objective.value(trial))
+            if value < best:  # never True for NaN: the search stays where f is finite
+                point, best, first = trial, value, (first + k) % len(moves)
+                break
+        else:
+            step /= 2
+    return point
+
+
+def _newton_polish(
+    objective: Objective, critical: CriticalPoint, dims: tuple[int, int], cells: np.ndarray
+) -> CriticalPoint:
+    """Newton steps in ``dims`` while the point is in a convex bowl but not yet critical."""
+    chosen = list(dims)
+    for _ in range(UNJITTABLE_NEWTON_STEPS):
+        if critical.kind != "not critical" or not (critical.eigenvalues > 0).all():
+            break
+        gradient = np.asarray(objective.grad(critical.point), np.float64)[chosen]
+        vectors = critical.eigenvectors
+        step = vectors @ ((vectors.T @ gradient) / critical.eigenvalues)
+        # A quadratic model is trusted a grid cell far at most.
+        scale = min(1.0, float(np.min(cells / np.maximum(np.abs(step), 1e-30))))
+        point = critical.point.copy()
+        point[chosen] -= (scale * step).astype(np.float32)
+        critical = classify_point(objective, point, gradient_tol=1e-2, dims=dims)
+    return critical
 
 
 def find_minima(
@@ -341,6 +456,10 @@ def find_minima(
     Hessian says minimum. Costs one grid plus a few short descents, so it stays
     cheap for a likelihood over many data points. Pass ``grid`` to reuse one.
 
+    An un-jittable objective is searched on a coarser grid
+    (``UNJITTABLE_SEARCH_RESOLUTION``), and only its ``UNJITTABLE_CANDIDATES`` lowest
+    cells are refined, by compass search, since Python evaluates it point by point.
+
     Example:
         >>> from jaxgrad_widgets.engine import Objective
         >>> from jaxgrad_widgets.functions import goldfield
@@ -351,8 +470,12 @@ def find_minima(
     dims = tuple(dims)
     bounds = check_bounds(bounds, 2)
     if grid is None:
+        if not objective.jittable:
+            per_side = min(per_side, UNJITTABLE_SEARCH_RESOLUTION)
         grid = grid_values(objective, bounds, per_side, dims=dims, base=base)
     candidates = _grid_candidates(grid.values)
+    if not objective.jittable:
+        candidates = candidates[:UNJITTABLE_CANDIDATES]
     if not candidates:
         return []
     starts = np.repeat(grid.base[None], len(candidates), axis=0)
@@ -362,13 +485,18 @@ def find_minima(
     mask[list(dims)] = 1.0
     span = np.array([hi - lo for lo, hi in bounds])
     # A step of a quarter cell: enough to cross the cell a candidate lies in.
-    cell = float(min(span[0] / (len(grid.xs) - 1), span[1] / (len(grid.ys) - 1)))
-    finals = final_points(
-        objective, "adam", starts, steps, {"learning_rate": max(cell / 4, 1e-5)}, tol=1e-6,
-        mask=mask,
-    )  # fmt: skip
+    cells = span / np.array([len(grid.xs) - 1, len(grid.ys) - 1])
+    cell = float(cells.min())
+    if objective.jittable:
+        finals = final_points(
+            objective, "adam", starts, steps, {"learning_rate": max(cell / 4, 1e-5)},
+            tol=1e-6, mask=mask,
+        )  # fmt: skip
+        ends = zip(finals.params, finals.diverged_at, strict=True)
+    else:
+        ends = ((_pattern_search(objective, start, dims, cells), -1) for start in starts)
     found: list[CriticalPoint] = []
-    for point, diverged in zip(finals.params, finals.diverged_at, strict=True):
+    for point, diverged in ends:
         inside = all(lo <= point[d] <= hi for d, (lo, hi) in zip(dims, bounds, strict=True))
         if diverged >= 0 or not inside or not np.isfinite(point).all():
             continue
@@ -377,6 +505,8 @@ def find_minima(
         ):
             continue
         critical = classify_point(objective, point, gradient_tol=1e-2, dims=dims)
+        if not objective.jittable:
+            critical = _newton_polish(objective, critical, dims, cells)
         if critical.kind == "minimum":
             found.append(critical)
     return found

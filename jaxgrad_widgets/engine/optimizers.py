@@ -19,10 +19,14 @@ from __future__ import annotations
 
 import functools
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import jax
+import jax.numpy as jnp
 import optax
 
 from .errors import OptimizerError
@@ -206,11 +210,113 @@ def _is_gradient_transformation(obj: Any) -> bool:
     return callable(getattr(obj, "init", None)) and callable(getattr(obj, "update", None))
 
 
+_SHAPE_OF_A_TRANSFORMATION = (
+    "an optax transformation needs init(params) -> state and "
+    "update(updates, state, params) -> (updates, state)"
+)
+
+
+def _first_line(err: Exception) -> str:
+    lines = str(err).splitlines()
+    return f"{type(err).__name__}: {lines[0]}" if lines else type(err).__name__
+
+
+def _leaves(tree: Any) -> tuple[Any, list[tuple[tuple[int, ...], Any]]]:
+    leaves, structure = jax.tree.flatten(tree)
+    return structure, [(tuple(leaf.shape), leaf.dtype) for leaf in leaves]
+
+
+def check_transformation(optimizer: Any) -> None:
+    """Raise an OptimizerError unless ``optimizer`` works the way the descent calls it.
+
+    The descent calls ``init`` and ``update(grads, state, params)`` on vmapped batches of
+    flat float32 vectors inside a compiled loop, which needs the state to keep its
+    structure. Checked by abstract evaluation (``jax.eval_shape``: nothing is computed),
+    so a wrong signature is explained here rather than surfacing from inside a trace.
+
+    Example:
+        >>> import optax
+        >>> check_transformation(optax.chain(optax.clip(1.0), optax.adam(0.1)))
+        >>> def update(updates, state):  # params missing
+        ...     return updates, state
+        >>> try:
+        ...     check_transformation(optax.GradientTransformation(lambda params: (), update))
+        ... except OptimizerError as err:
+        ...     print(err)  # doctest: +NORMALIZE_WHITESPACE
+        the optimizer's update(updates, state, params) raised TypeError: update() takes 2
+        positional arguments but 3 were given; an optax transformation needs init(params) ->
+        state and update(updates, state, params) -> (updates, state)
+    """
+    # Two starts of three parameters: batched and vector-valued, as in a real descent.
+    params = jax.ShapeDtypeStruct((2, 3), jnp.float32)
+    try:
+        state = jax.eval_shape(jax.vmap(optimizer.init), params)
+    except Exception as err:
+        raise OptimizerError(
+            f"the optimizer's init(params) raised {_first_line(err)}; {_SHAPE_OF_A_TRANSFORMATION}"
+        ) from None
+    try:
+        out = jax.eval_shape(jax.vmap(optimizer.update), params, state, params)
+    except Exception as err:
+        raise OptimizerError(
+            f"the optimizer's update(updates, state, params) raised {_first_line(err)}; "
+            f"{_SHAPE_OF_A_TRANSFORMATION}"
+        ) from None
+    if not isinstance(out, tuple | list) or len(out) != 2:
+        raise OptimizerError(
+            "the optimizer's update(updates, state, params) must return a pair (updates, state); "
+            f"{_SHAPE_OF_A_TRANSFORMATION}"
+        )
+    updates, new_state = out
+    if getattr(updates, "shape", None) != params.shape:
+        raise OptimizerError(
+            "the optimizer's update(updates, state, params) must return updates shaped like the "
+            f"params; {_SHAPE_OF_A_TRANSFORMATION}"
+        )
+    if _leaves(new_state) != _leaves(state):
+        raise OptimizerError(
+            "the optimizer's update(updates, state, params) returned a state of another structure "
+            "than init(params) made; each step must return the state in the shape it received"
+        )
+
+
+#: Transformations already checked, by id, each kept alive by its entry so that an id
+#: is never reused while cached. Bounded: the widgets call resolve_optimizer on every
+#: recompute, and a check costs a trace (tens of milliseconds).
+_CHECKED: OrderedDict[int, OptimizerSpec] = OrderedDict()
+_CHECKED_LOCK = threading.Lock()
+_CHECKED_SIZE = 32
+
+
+def _custom_spec(optimizer: Any) -> OptimizerSpec:
+    with _CHECKED_LOCK:
+        spec = _CHECKED.get(id(optimizer))
+        if spec is not None and spec.transformation is optimizer:
+            _CHECKED.move_to_end(id(optimizer))
+            return spec
+    check_transformation(optimizer)
+    spec = OptimizerSpec(
+        name="custom",
+        label=f"custom ({type(optimizer).__name__})",
+        factory=lambda: optimizer,
+        hyperparameters=(),
+        description="an optax transformation passed in directly",
+        injectable=False,
+        transformation=optimizer,
+    )
+    with _CHECKED_LOCK:
+        _CHECKED[id(optimizer)] = spec
+        while len(_CHECKED) > _CHECKED_SIZE:
+            _CHECKED.popitem(last=False)
+    return spec
+
+
 def resolve_optimizer(optimizer: str | optax.GradientTransformation) -> OptimizerSpec:
     """The registry entry for a name, or an entry wrapping a ready optax transformation.
 
     A transformation passed directly has its hyperparameters baked in, so it has
-    none to tune here.
+    none to tune here. It is checked once (see :func:`check_transformation`), so one
+    that cannot work is refused here in a sentence.
 
     Example:
         >>> import optax
@@ -231,15 +337,7 @@ def resolve_optimizer(optimizer: str | optax.GradientTransformation) -> Optimize
     if isinstance(optimizer, OptimizerSpec):
         return optimizer
     if _is_gradient_transformation(optimizer):
-        return OptimizerSpec(
-            name="custom",
-            label=f"custom ({type(optimizer).__name__})",
-            factory=lambda: optimizer,
-            hyperparameters=(),
-            description="an optax transformation passed in directly",
-            injectable=False,
-            transformation=optimizer,
-        )
+        return _custom_spec(optimizer)
     raise OptimizerError(
         f"optimizer must be a name ({', '.join(sorted(OPTIMIZERS))}) or an "
         f"optax.GradientTransformation such as optax.adam(0.01), not a {type(optimizer).__name__}"

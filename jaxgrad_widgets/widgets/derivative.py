@@ -34,6 +34,7 @@ from ..engine import (
     critical_points_1d,
     derivatives_on,
 )
+from ..engine.derivatives import sample_count
 from ..functions import describe
 from .inputs import clamp_value
 from .palette import CRITICAL_POINT_COLORS, DERIVATIVE_COLORS, TANGENT_COLOR
@@ -70,6 +71,9 @@ class DerivativeWidget(ipywidgets.VBox):
         order: the highest derivative shown (1 to 8).
         x: where the tangent and the readout start.
         bounds: (xmin, xmax); known functions bring their own.
+        argnums: which argument of f is x (like ``jax.grad``), when it is not the only one.
+        resolution: points along x, 20 to 4000; fewer for a function jax.jit cannot
+            compile, which is differentiated point by point (see ``sample_count``).
         **fixed: values for f's other arguments.
 
     Example:
@@ -112,6 +116,8 @@ class DerivativeWidget(ipywidgets.VBox):
             low, high = start - 3.0, start + 3.0
         self.bounds = (float(low), float(high))
         resolution = int(min(max(int(resolution), 20), 4000))
+        # An un-jittable f is differentiated point by point in Python: fewer points.
+        resolution = sample_count(self.objective, self.order, resolution)
         self.xs = np.linspace(low, high, resolution, dtype=np.float32)
         self.curves = derivatives_on(self.objective, self.xs, self.order)
         self.critical_points = critical_points_1d(self.objective, self.bounds)
@@ -246,14 +252,26 @@ class DerivativeWidget(ipywidgets.VBox):
                 with panel["point"].hold_sync():
                     panel["point"].x = np.array([x], np.float32)
                     panel["point"].y = np.array([values[k]], np.float32)
-            slope = values[1]
-            ends = np.array(self.bounds, np.float64)
+            ends = self._tangent_ends(values)
             with self.tangent.hold_sync():
-                self.tangent.y = (values[0] + slope * (ends - self.x)).astype(np.float32)
+                # At a pole (f or f′ infinite) there is no tangent to draw.
+                self.tangent.visible = ends is not None
+                self.tangent.y = ends if ends is not None else np.zeros(2, np.float32)
             with self.marker.hold_sync():
                 self.marker.x = np.array([x], np.float32)
                 self.marker.y = np.array([values[0]], np.float32)
             self.readout.value = self._readout_html(values)
+
+    def _tangent_ends(self, values: np.ndarray) -> np.ndarray | None:
+        """The tangent's height at both ends of the x range, or None where f or f′ is not
+        finite (computing it there would only warn about inf - inf)."""
+        f, slope = values[0], values[1]
+        if not (np.isfinite(f) and np.isfinite(slope)):
+            return None
+        ends = np.array(self.bounds, np.float64)
+        # A finite but huge slope overflows float32: inf, which the view clips.
+        with np.errstate(over="ignore"):
+            return (f + slope * (ends - self.x)).astype(np.float32)
 
     def _readout_html(self, values: np.ndarray) -> str:
         name = self.objective.names[0]

@@ -314,6 +314,7 @@ class GradDescentWidget(ipywidgets.VBox):
                 value=0.0, min=0.0, max=1.0, description="computing",
                 layout=ipywidgets.Layout(width="100%", max_width="460px", display="none"),
             )  # fmt: skip
+            self.progress.add_class("jgw-progress")
             self.log_toggle = ipywidgets.ToggleButton(
                 value=False, description="log loss", tooltip="loss on a log scale",
                 icon="line-chart", layout=ipywidgets.Layout(width="auto"),
@@ -519,7 +520,8 @@ class GradDescentWidget(ipywidgets.VBox):
         info = self._info
         if not find and info is not None and len(info.minima[0]) == self.objective.dim:
             minima = np.asarray(info.minima, np.float32)[:, list(dims)]
-        elif self._gradient_seconds * MINIMA_GRADIENTS > MINIMA_BUDGET:
+        elif self.objective.jittable and self._gradient_seconds * MINIMA_GRADIENTS > MINIMA_BUDGET:
+            # (Un-jittable objectives are searched without gradients, at a bounded cost.)
             minima = np.empty((0, 2), np.float32)  # too slow a gradient to search for them
         else:
             found = find_minima(self.objective, self.bounds, dims=dims, grid=grid)
@@ -1105,7 +1107,8 @@ class GradDescentWidget(ipywidgets.VBox):
         lengths = [run.valid_length(j) for j in range(k)]
         loss, low, high = self._loss_for_display(run, lengths)
         low, high = self.loss_view.settled_range(low, high)
-        grad = run.grad * (self._mask() if self.lock else 1.0)
+        with np.errstate(invalid="ignore"):  # inf x 0 on a locked axis: NaN, as in the engine
+            grad = run.grad * (self._mask() if self.lock else 1.0)
         if self.one_dimensional:
             xs = run.params[:, :, 0]
             parts = [self.map.frames(xs, run.loss, grad[:, :, 0], lengths)]

@@ -27,7 +27,6 @@ import traitlets
 
 from ..engine import (
     JaxGradError,
-    Objective,
     ObjectiveError,
     check_bounds,
     check_order,
@@ -35,7 +34,9 @@ from ..engine import (
     derivatives_on,
 )
 from ..engine.derivatives import sample_count
+from ..engine.shared import shared_objective
 from ..functions import describe
+from .grad_descent import close_tree
 from .inputs import clamp_value
 from .palette import CRITICAL_POINT_COLORS, DERIVATIVE_COLORS, TANGENT_COLOR
 
@@ -98,7 +99,7 @@ class DerivativeWidget(ipywidgets.VBox):
     ) -> None:
         self.order = check_order(order)
         info = describe(f) if argnums is None and not fixed else None
-        self.objective = Objective(f, argnums, fixed=fixed)
+        self.objective = shared_objective(f, argnums, fixed=fixed)
         if self.objective.dim != 1:
             raise ObjectiveError(
                 f"DerivativeWidget needs a function of one number; {self.objective.name} has "
@@ -296,3 +297,14 @@ class DerivativeWidget(ipywidgets.VBox):
     def figures(self) -> list[bqplot.Figure]:
         """The bqplot Figures, f first, for customising."""
         return [panel["figure"] for panel in self.panels]
+
+    def close(self) -> None:
+        """Close the widget and every widget it made (figures, marks, scales, layouts).
+
+        VBox.close() closes only the box: its children would stay in ipywidgets'
+        registry, and keep the widget, its objective and its compiled kernels alive.
+        """
+        widgets = [*self.children, self.layout]
+        super().close()
+        for widget in widgets:
+            close_tree(widget)

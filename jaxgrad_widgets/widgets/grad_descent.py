@@ -59,6 +59,7 @@ from ..engine import (
 from ..engine.companion import frame_curves
 from ..engine.minibatch import check_minibatch
 from ..engine.optimizers import OPTIMIZERS
+from ..engine.shared import shared_objective
 from ..functions import FunctionInfo, describe
 from .companion import Companion, CompanionFigure
 from .controls import STEPS_RANGE, OptimizerControls, SamplingControls
@@ -242,7 +243,7 @@ class GradDescentWidget(ipywidgets.VBox):
             if example is None and info is not None:
                 # Known functions take scalars: a one-parameter start is its number.
                 example = info.start[0] if len(info.start) == 1 else info.start
-            self.objective = Objective(f, argnums, fixed=fixed, example=example)
+            self.objective = shared_objective(f, argnums, fixed=fixed, example=example)
             if (
                 isinstance(max_starts, bool)
                 or not isinstance(max_starts, int)

@@ -1,5 +1,6 @@
 """The package: one version everywhere, runnable docstring examples, a complete wheel."""
 
+import ast
 import doctest
 import importlib
 import json
@@ -19,6 +20,25 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 def test_python_and_javascript_versions_agree():
     package_json = json.loads((ROOT / "package.json").read_text())
     assert jaxgrad_widgets.__version__ == package_json["version"]
+
+
+#: What could run code from a string (a trait or a message the browser sent).
+_RUNS_STRINGS = {"eval", "exec", "compile", "__import__", "import_module", "run_path"}
+
+
+def test_no_module_can_run_code_from_a_string():
+    """No trait or message can reach eval, exec, compile or an import: none is ever called."""
+    calls = []
+    for path in sorted((ROOT / "jaxgrad_widgets").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Call):
+                func = node.func
+                name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+                owner = getattr(getattr(func, "value", None), "id", None)
+                if name in _RUNS_STRINGS and owner != "re":  # re.compile builds a regex
+                    calls.append(f"{path.name}:{node.lineno} {name}")
+    assert calls == []
+    assert len(list((ROOT / "jaxgrad_widgets").rglob("*.py"))) > 20  # the scan saw the package
 
 
 def _modules():

@@ -63,6 +63,7 @@ benchmarks: setup-dev js
 	$(PY) benchmarks/fitting_scale.py
 	$(PY) benchmarks/responsiveness.py
 	$(PY) benchmarks/long_session.py
+	$(PY) benchmarks/rerun_cells.py
 
 clean:
 	rm -rf $(VENV) node_modules jaxgrad_widgets/static .pytest_cache .ruff_cache

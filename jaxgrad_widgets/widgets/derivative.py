@@ -38,6 +38,7 @@ from ..engine.shared import shared_objective
 from ..functions import describe
 from .grad_descent import close_tree
 from .inputs import clamp_value
+from .lifecycle import replace_earlier_runs
 from .palette import CRITICAL_POINT_COLORS, DERIVATIVE_COLORS, TANGENT_COLOR
 
 _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -147,6 +148,7 @@ class DerivativeWidget(ipywidgets.VBox):
         self.observe(self._on_x, names="x")
         self.x = min(max(start, self.bounds[0]), self.bounds[1])
         self._update()
+        replace_earlier_runs(self)
 
     # ------------------------------------------------------------------ building
     def _panel(self, k: int) -> dict[str, Any]:

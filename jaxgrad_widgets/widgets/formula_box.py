@@ -31,6 +31,7 @@ import traitlets
 from ..engine import JaxGradError
 from ..formula import CONSTANTS, FUNCTIONS, Formula, FormulaError, parse_formula
 from .grad_descent import GradDescentWidget, close_tree
+from .lifecycle import replace_earlier_runs
 from .status import status_line_html
 
 log = logging.getLogger("jaxgrad_widgets")
@@ -114,6 +115,7 @@ class FormulaBox(ipywidgets.VBox):
         self._show_result()
         self.formula_text.observe(self._on_text, "value")
         self.apply_button.on_click(self._on_apply)
+        replace_earlier_runs(self)
 
     # ------------------------------------------------------------------ browser input
     def _on_text(self, change: dict[str, Any]) -> None:

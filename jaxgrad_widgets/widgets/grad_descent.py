@@ -66,6 +66,7 @@ from .controls import STEPS_RANGE, OptimizerControls, SamplingControls
 from .display import DisplayTransforms
 from .figures import CurveFigure, LossFigure, MapFigure
 from .inputs import clamp_value, drag_event, marker_points
+from .lifecycle import replace_earlier_runs
 from .palette import start_color
 from .player import Player
 from .status import StartStatus, status_line_html, status_table_html
@@ -361,6 +362,7 @@ class GradDescentWidget(ipywidgets.VBox):
             self._show_lock()
             self._show_starts()
             self._recompute()
+            replace_earlier_runs(self)
         except BaseException:
             self.close()
             raise

@@ -20,9 +20,12 @@ memory by less than 50 MB.
 from __future__ import annotations
 
 import argparse
+import pathlib
+import sys
 import time
 
-import jupyter_client
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "tests" / "python"))
+from kernel_session import run_cell, started_kernel
 
 SETUP = """
 import ctypes, numpy as np
@@ -44,27 +47,6 @@ for rate in np.geomspace(0.001, 0.6, 2000):
 """
 
 
-def run_cell(client, code: str, cell_id: str | None = None) -> str:
-    content = {"code": code, "silent": False, "store_history": True, "user_expressions": {},
-               "allow_stdin": False, "stop_on_error": True}  # fmt: skip
-    message = client.session.msg(
-        "execute_request", content, metadata={"cellId": cell_id} if cell_id else {}
-    )
-    client.shell_channel.send(message)
-    out = []
-    while True:
-        reply = client.get_iopub_msg(timeout=600)
-        if reply["parent_header"].get("msg_id") != message["header"]["msg_id"]:
-            continue
-        kind, body = reply["msg_type"], reply["content"]
-        if kind == "stream":
-            out.append(body["text"])
-        if kind == "error":
-            raise RuntimeError("\n".join(body["traceback"]))
-        if kind == "status" and body["execution_state"] == "idle":
-            return "".join(out).strip()
-
-
 def in_use(client) -> float:
     return float(run_cell(client, "print(_in_use_mb())"))
 
@@ -73,8 +55,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=200, help="re-runs of the dashboard cell")
     runs = parser.parse_args().runs
-    manager, client = jupyter_client.manager.start_new_kernel(kernel_name="python3")
-    try:
+    with started_kernel() as client:
         run_cell(client, SETUP)
         run_cell(client, DASHBOARD, "dashboard-cell")
         start = in_use(client)
@@ -113,9 +94,6 @@ def main() -> None:
         print(f"  {in_use(client) - base:+.1f} MB")
         print()
         print("target: 2,000 slider updates and 200 widget creations grow memory by < 50 MB")
-    finally:
-        client.stop_channels()
-        manager.shutdown_kernel(now=True)
 
 
 if __name__ == "__main__":

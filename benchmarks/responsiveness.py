@@ -18,27 +18,12 @@ from __future__ import annotations
 
 import pathlib
 import statistics
+import sys
 import time
 
-import jupyter_client
-
 TESTS = pathlib.Path(__file__).resolve().parents[1] / "tests" / "python"
-
-
-def execute(client, code: str, timeout: float = 300.0) -> str:
-    msg_id = client.execute(code)
-    out = []
-    while True:
-        message = client.get_iopub_msg(timeout=timeout)
-        if message["parent_header"].get("msg_id") != msg_id:
-            continue
-        kind, content = message["msg_type"], message["content"]
-        if kind == "stream":
-            out.append(content["text"])
-        if kind == "error":
-            raise RuntimeError("\n".join(content["traceback"]))
-        if kind == "status" and content["execution_state"] == "idle":
-            return "".join(out)
+sys.path.insert(0, str(TESTS))
+from kernel_session import run_cell, started_kernel  # noqa: E402
 
 
 def answers_while(client, condition: str) -> list[float]:
@@ -46,21 +31,30 @@ def answers_while(client, condition: str) -> list[float]:
     times = []
     while True:
         started = time.perf_counter()
-        still = execute(client, f"print({condition})").strip() == "True"
+        still = run_cell(client, f"print({condition})") == "True"
         times.append(time.perf_counter() - started)
         if not still:
             return times
 
 
+def report(client, label: str) -> None:
+    """Time answers until the running descent ends; print them with the job's chunks."""
+    times = answers_while(client, "w._job is not None")
+    chunks, longest = run_cell(client, "print(len(job.chunks), job.longest_call)").split()
+    print(
+        f"{label:44} {len(times):>8} {statistics.median(times) * 1e3:>6.1f} ms "
+        f"{max(times) * 1e3:>6.1f} ms {chunks:>7} {float(longest) * 1e3:>10.1f} ms"
+    )
+
+
 def main() -> None:
-    manager, client = jupyter_client.manager.start_new_kernel(kernel_name="python3")
-    try:
-        execute(client, f"import sys; sys.path.insert(0, {str(TESTS)!r})")
-        execute(client, "from test_responsive import _widget, DELAY")
+    with started_kernel() as client:
+        run_cell(client, f"import sys; sys.path.insert(0, {str(TESTS)!r})")
+        run_cell(client, "from test_responsive import _widget, DELAY")
         quiet = []
         for _ in range(20):
             t = time.perf_counter()
-            execute(client, "pass")
+            run_cell(client, "pass")
             quiet.append(time.perf_counter() - t)
         idle = statistics.median(quiet) * 1e3
         print(f"idle kernel, round trip of an empty request: median {idle:.1f} ms")
@@ -68,35 +62,20 @@ def main() -> None:
         print(f"{'while':44} {'requests':>8} {'median':>9} {'longest':>9} {'chunks':>7} "
               f"{'longest call':>13}")  # fmt: skip
         started = time.perf_counter()
-        execute(client, "w = _widget(steps=60); job = w._job")
+        run_cell(client, "w = _widget(steps=60); job = w._job")
         built = time.perf_counter() - started
-        times = answers_while(client, "w._job is not None")
-        stats = execute(client, "print(len(job.chunks), job.longest_call)").split()
-        print(
-            f"{'a 60-step descent at 50 ms per gradient':44} {len(times):>8} "
-            f"{statistics.median(times) * 1e3:>6.1f} ms {max(times) * 1e3:>6.1f} ms "
-            f"{stats[0]:>7} {float(stats[1]) * 1e3:>10.1f} ms"
-        )
-        execute(client, "w.learning_rate = 0.2; job = w._job")
-        times = answers_while(client, "w._job is not None")
-        stats = execute(client, "print(len(job.chunks), job.longest_call)").split()
-        print(
-            f"{'the same after a learning-rate change':44} {len(times):>8} "
-            f"{statistics.median(times) * 1e3:>6.1f} ms {max(times) * 1e3:>6.1f} ms "
-            f"{stats[0]:>7} {float(stats[1]) * 1e3:>10.1f} ms"
-        )
-        execute(client, "w.learning_rate = 0.1")
+        report(client, "a 60-step descent at 50 ms per gradient")
+        run_cell(client, "w.learning_rate = 0.2; job = w._job")
+        report(client, "the same after a learning-rate change")
+        run_cell(client, "w.learning_rate = 0.1")
         started = time.perf_counter()
-        execute(client, "w.trajectory")
+        run_cell(client, "w.trajectory")
         drained = time.perf_counter() - started
         print()
         print(f"building the widget (compiles, draws the map, starts the descent): {built:.2f} s")
         print(f"reading w.trajectory mid-descent (finishes it, on purpose):       {drained:.2f} s")
         print()
         print("target: a slow objective never blocks the kernel for more than about 100 ms")
-    finally:
-        client.stop_channels()
-        manager.shutdown_kernel(now=True)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Re-running a notebook cell closes the dashboards its earlier run made (real kernel)."""
 
-import jupyter_client
 import pytest
+from kernel_session import run_cell, started_kernel
 
 SETUP = """
 import gc
@@ -13,33 +13,8 @@ kept = []
 
 @pytest.fixture(scope="module")
 def kernel():
-    manager, client = jupyter_client.manager.start_new_kernel(kernel_name="python3")
-    try:
+    with started_kernel() as client:
         yield client
-    finally:
-        client.stop_channels()
-        manager.shutdown_kernel(now=True)
-
-
-def run_cell(client, code, cell_id=None):
-    """Execute ``code`` as the notebook's cell ``cell_id`` would (JupyterLab's metadata)."""
-    content = {"code": code, "silent": False, "store_history": True, "user_expressions": {},
-               "allow_stdin": False, "stop_on_error": True}  # fmt: skip
-    metadata = {"cellId": cell_id} if cell_id else {}
-    message = client.session.msg("execute_request", content, metadata=metadata)
-    client.shell_channel.send(message)
-    out = []
-    while True:
-        reply = client.get_iopub_msg(timeout=120)
-        if reply["parent_header"].get("msg_id") != message["header"]["msg_id"]:
-            continue
-        kind, body = reply["msg_type"], reply["content"]
-        if kind == "stream":
-            out.append(body["text"])
-        if kind == "error":
-            raise AssertionError("\n".join(body["traceback"]))
-        if kind == "status" and body["execution_state"] == "idle":
-            return "".join(out).strip()
 
 
 def test_rerunning_a_cell_closes_its_earlier_dashboards(kernel):

@@ -7,9 +7,9 @@ import time
 
 import jax
 import jax.numpy as jnp
-import jupyter_client
 import numpy as np
 import pytest
+from kernel_session import run_cell, started_kernel
 
 from jaxgrad_widgets import GradDescentWidget
 from jaxgrad_widgets.engine import ChunkedRun, Objective, descent_for, trajectories
@@ -161,40 +161,20 @@ def test_python_reads_finish_a_running_descent_and_close_cancels_it():
 
 def test_a_real_kernel_answers_while_a_slow_descent_runs():
     """In an ipykernel, the next cell runs while the descent is still being computed."""
-    manager, client = jupyter_client.manager.start_new_kernel(kernel_name="python3")
-    try:
+    with started_kernel() as client:
         setup = textwrap.dedent(f"""
             import sys
             sys.path.insert(0, {str(__import__("pathlib").Path(__file__).parent)!r})
             from test_responsive import _widget
             w = _widget(steps=40)
         """)
-        assert _execute(client, setup) == ""
+        assert run_cell(client, setup) == ""
         # Sent at once: answered between two chunks, before the 2 s of descent are over.
-        during = _execute(client, "print(w._job is not None, round(w.progress.value, 2))")
+        during = run_cell(client, "print(w._job is not None, round(w.progress.value, 2))")
         pending, progress = during.split()
         assert pending == "True" and 0 < float(progress) < 1
-        after = _execute(client, "print(w.trajectory.shape, w._job is None)")
-        assert after.strip() == "(1, 41, 2) True"
-    finally:
-        client.stop_channels()
-        manager.shutdown_kernel(now=True)
-
-
-def _execute(client, code, timeout=120):
-    msg_id = client.execute(code)
-    out = []
-    while True:
-        message = client.get_iopub_msg(timeout=timeout)
-        if message["parent_header"].get("msg_id") != msg_id:
-            continue
-        kind, content = message["msg_type"], message["content"]
-        if kind == "stream" and content["name"] == "stdout":
-            out.append(content["text"])
-        if kind == "error":
-            raise AssertionError("\n".join(content["traceback"]))
-        if kind == "status" and content["execution_state"] == "idle":
-            return "".join(out)
+        after = run_cell(client, "print(w.trajectory.shape, w._job is None)")
+        assert after == "(1, 41, 2) True"
 
 
 def test_fast_objectives_still_finish_at_once():

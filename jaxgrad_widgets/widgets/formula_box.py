@@ -21,20 +21,16 @@ Example:
 from __future__ import annotations
 
 import html
-import logging
 from typing import Any
 
 import ipywidgets
 import numpy as np
 import traitlets
 
-from ..engine import JaxGradError
 from ..formula import CONSTANTS, FUNCTIONS, Formula, FormulaError, parse_formula
 from .grad_descent import GradDescentWidget, close_tree
 from .lifecycle import replace_earlier_runs
-from .status import status_line_html
-
-log = logging.getLogger("jaxgrad_widgets")
+from .status import shown_errors, status_line_html
 
 #: The formula a new box starts with: goldfield, two valleys and a saddle.
 DEFAULT_FORMULA = "2*x**2 - 4*x*y + y**4 + 2"
@@ -136,14 +132,7 @@ class FormulaBox(ipywidgets.VBox):
             (False, '`import` statements are not allowed')
             >>> box.close()
         """
-        try:
-            return self._apply(self.formula_text.value)
-        except (JaxGradError, traitlets.TraitError) as err:
-            self._show(str(err), is_error=True)
-        except Exception as err:  # a bug must not go silent: status line + log
-            log.exception("jaxgrad_widgets formula failed")
-            self._show(f"internal error: {type(err).__name__}: {err}", is_error=True)
-        return False
+        return bool(shown_errors(self._show, self._apply, self.formula_text.value))
 
     def _apply(self, text: str) -> bool:
         formula = parse_formula(text, VARIABLES)

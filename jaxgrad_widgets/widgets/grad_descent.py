@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import html
-import logging
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -38,7 +37,6 @@ from ..engine import (
     DEFAULT_TOLERANCE,
     MAX_SEED,
     ChunkedRun,
-    JaxGradError,
     Minibatch,
     Objective,
     ObjectiveError,
@@ -69,10 +67,8 @@ from .inputs import clamp_value, drag_event, marker_points
 from .lifecycle import replace_earlier_runs
 from .palette import start_color
 from .player import Player
-from .status import StartStatus, status_line_html, status_table_html
+from .status import StartStatus, shown_errors, status_line_html, status_table_html
 from .surface import SurfaceView
-
-log = logging.getLogger("jaxgrad_widgets")
 
 #: Largest number of starts the map offers (clicks beyond it are refused).
 DEFAULT_MAX_STARTS = 16
@@ -818,14 +814,7 @@ class GradDescentWidget(ipywidgets.VBox):
     # ------------------------------------------------------------------ browser input
     def _guard(self, action: Callable[..., Any], *args: Any) -> Any:
         """Run a callback; show a refused input or an internal error in the status line."""
-        try:
-            return action(*args)
-        except (JaxGradError, traitlets.TraitError) as err:
-            self._show_message(str(err), is_error=True)
-        except Exception as err:  # a bug must not go silent: status line + log
-            log.exception("jaxgrad_widgets callback failed")
-            self._show_message(f"internal error: {type(err).__name__}: {err}", is_error=True)
-        return None
+        return shown_errors(self._show_message, action, *args)
 
     def _on_optimizer_control(self, change: dict[str, Any]) -> None:
         name = change["new"]

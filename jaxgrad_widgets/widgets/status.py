@@ -11,10 +11,17 @@ from __future__ import annotations
 
 import dataclasses
 import html
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+import traitlets
+
+from ..engine.errors import JaxGradError
 from .palette import ERROR_COLOR, SUCCESS_COLOR
+
+log = logging.getLogger("jaxgrad_widgets")
 
 
 @dataclass(frozen=True)
@@ -99,3 +106,26 @@ def status_line_html(message: str, is_error: bool) -> str:
     css = "jgw-status-line jgw-error" if is_error else "jgw-status-line"
     color = f' style="color:{ERROR_COLOR}"' if is_error else ""
     return f'<div class="{css}" role="status"{color}>{html.escape(message)}</div>'
+
+
+def shown_errors(show: Callable[[str, bool], None], action: Callable[..., Any], *args: Any) -> Any:
+    """Run ``action`` for the browser; a refused input or a bug goes to ``show``, not away.
+
+    A refused input (a JaxGradError or a TraitError) is shown as its message; anything
+    else is a bug, shown as "internal error: ..." and written to the log with its
+    traceback. Returns the action's result, or None when it failed.
+
+    Example:
+        >>> def refuse():
+        ...     raise JaxGradError("steps must be at least 1")
+        >>> shown_errors(lambda message, is_error: print(message, is_error), refuse)
+        steps must be at least 1 True
+    """
+    try:
+        return action(*args)
+    except (JaxGradError, traitlets.TraitError) as err:
+        show(str(err), True)
+    except Exception as err:  # a bug must not go silent: status line + log
+        log.exception("jaxgrad_widgets callback failed")
+        show(f"internal error: {type(err).__name__}: {err}", True)
+    return None

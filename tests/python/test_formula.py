@@ -572,7 +572,7 @@ def test_a_bug_goes_to_the_status_line_and_the_log(box, monkeypatch, caplog):
     monkeypatch.setattr(formula_box, "GradDescentWidget", broken)
     _type(box, "x + y")
     assert box.message == "internal error: RuntimeError: boom"
-    assert "jaxgrad_widgets formula failed" in caplog.text
+    assert "jaxgrad_widgets callback failed" in caplog.text
 
 
 def test_the_notebooks_own_mistakes_raise():

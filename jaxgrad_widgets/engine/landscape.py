@@ -518,11 +518,13 @@ def suggest_bounds(
     *,
     dims: tuple[int, int] = (0, 1),
     search_half_width: float = 4.0,
+    search: bool = True,
 ) -> Bounds:
     """Map bounds for a function nothing is known about: the starts and nearby minima.
 
     Looks for minima in a box around the first start and frames the starts with the
-    (up to four) nearest ones, so the first view shows where descent is heading.
+    (up to four) nearest ones, so the first view shows where descent is heading. With
+    ``search=False`` (a function too slow to search), it frames the starts alone.
 
     Example:
         >>> from jaxgrad_widgets.engine import Objective
@@ -534,7 +536,7 @@ def suggest_bounds(
     starts = np.atleast_2d(np.asarray(starts, np.float32))
     center = starts[0, list(dims)]
     box = [(float(c - search_half_width), float(c + search_half_width)) for c in center]
-    found = find_minima(objective, box, dims=dims, base=starts[0])
+    found = find_minima(objective, box, dims=dims, base=starts[0]) if search else []
     points = starts[:, list(dims)]
     if found:
         minima = np.array([m.point[list(dims)] for m in found])

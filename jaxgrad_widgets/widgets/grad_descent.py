@@ -411,7 +411,16 @@ class GradDescentWidget(ipywidgets.VBox):
             return check_bounds(bounds, 2)
         if info is not None and len(info.bounds) == 2 and self.map_dims == (0, 1):
             return tuple(info.bounds)
-        return suggest_bounds(self.objective, initial, dims=self.map_dims)
+        return suggest_bounds(self.objective, initial, dims=self.map_dims,
+                              search=self._minima_affordable())  # fmt: skip
+
+    def _minima_affordable(self) -> bool:
+        """Whether searching for minima (about MINIMA_GRADIENTS gradients) fits the budget.
+
+        Un-jittable objectives are searched without gradients, at a bounded cost.
+        """
+        slow = self._gradient_seconds * MINIMA_GRADIENTS > MINIMA_BUDGET
+        return not (self.objective.jittable and slow)
 
     def _map_labels(self) -> tuple[str, str]:
         return tuple(self.display.names[d] for d in self.map_dims)
@@ -519,9 +528,8 @@ class GradDescentWidget(ipywidgets.VBox):
         info = self._info
         if not find and info is not None and len(info.minima[0]) == self.objective.dim:
             minima = np.asarray(info.minima, np.float32)[:, list(dims)]
-        elif self.objective.jittable and self._gradient_seconds * MINIMA_GRADIENTS > MINIMA_BUDGET:
-            # (Un-jittable objectives are searched without gradients, at a bounded cost.)
-            minima = np.empty((0, 2), np.float32)  # too slow a gradient to search for them
+        elif not self._minima_affordable():
+            minima = np.empty((0, 2), np.float32)
         else:
             found = find_minima(self.objective, self.bounds, dims=dims, grid=grid)
             minima = np.asarray([m.point[list(dims)] for m in found], np.float32)
@@ -800,7 +808,8 @@ class GradDescentWidget(ipywidgets.VBox):
             if self.lock and self._locked()[0] not in self.map_dims:
                 self.lock = {}
             self.bounds = suggest_bounds(self.objective, self._effective_starts(),
-                                         dims=self.map_dims)  # fmt: skip
+                                         dims=self.map_dims,
+                                         search=self._minima_affordable())  # fmt: skip
             self.map.set_axes(self._map_labels(), self.bounds)
             self._label_map_ticks()
             self.dim_x.value, self.dim_y.value = self.map_dims

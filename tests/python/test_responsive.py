@@ -189,3 +189,13 @@ def test_fast_objectives_still_finish_at_once():
         assert w.result.summary(0) == "converged at step 81"
 
     asyncio.run(scenario())
+
+
+def test_no_minima_search_for_a_slow_gradient():
+    """Searching would take about 1,600 gradients (80 s here): the map frames the start."""
+    w = GradDescentWidget(slow_bowl, start=(1.5, 1.0), steps=10)
+    assert w.minima.shape == (0, 2)
+    (x_low, x_high), (y_low, y_high) = w.bounds
+    assert x_low < 1.5 < x_high and y_low < 1.0 < y_high
+    assert w.trajectory.shape == (1, 11, 2)
+    w.close()

@@ -4,7 +4,11 @@
  * marks.
  *
  * During playback it writes each mark's x and y (one `set` per mark per frame), or
- * the `frame` of a target driven by a `frame` track, and sends nothing to the kernel; the model's `frame` stays the last committed frame.
+ * the `frame` of a target driven by a `frame` track, and sends nothing to the
+ * kernel; the model's `frame` stays the last committed frame. A mark is written
+ * only when its tracks' keys say its drawing changed, and not when it still holds
+ * equal data; a draw that runs past the frame budget leaves the remaining marks
+ * to the next animation frame.
  * When playback stops (end reached, pause, a step, a scrub released) it commits:
  * sets `frame` and `playing` and calls `save_changes` once.
  *
@@ -17,9 +21,12 @@ import {
   clampFrame,
   composeTracks,
   decodeBuffers,
+  decodePacked,
   frameValue,
+  resolveTracks,
   trackKey,
   type BufferMap,
+  type XY,
 } from "./tracks";
 import type { Listener, MarkModelLike, ModelLike, TrackSpec } from "./types";
 
@@ -37,11 +44,59 @@ export interface AnimatorOptions {
   scheduler?: Scheduler;
   /** The longest wall-clock step one animation frame may advance by (a hidden tab). */
   maxTickMs?: number;
+  /**
+   * How long one draw may write marks before it leaves the rest to the next
+   * animation frame, so that what is written (the first figure's marks) is shown
+   * at once. Default: FRAME_BUDGET_MS with the browser's scheduler, none with an
+   * injected one.
+   */
+  frameBudgetMs?: number;
+  /** The clock the budget is measured with (milliseconds). */
+  clock?: () => number;
 }
 
 export type AnimatorListener = (animator: Animator) => void;
 
 const REF_PREFIX = "IPY_MODEL_";
+
+/**
+ * A new run rewrites every mark, and bqplot takes a few tenths of a millisecond
+ * per mark (16 paths and 16 loss curves: about 15 ms). The paths come first in
+ * the targets; past this budget the rest wait for the next frame, so the paths
+ * are drawn one frame sooner and the loss curves one frame later.
+ */
+export const FRAME_BUDGET_MS = 8;
+
+/** One entry of the profiling log (see `debugLog`). */
+export interface DebugEntry {
+  /** performance.now() when the event began. */
+  t: number;
+  /** "message": a kernel update arrived; "draw": one frame drawn; "mark": one mark written. */
+  event: "message" | "draw" | "mark";
+  ms?: number;
+  frame?: number;
+  target?: number;
+  points?: number;
+}
+
+const DEBUG_LIMIT = 20000;
+
+/**
+ * The profiling log, or null (the default): a page sets `globalThis.__jgwDebug = true`
+ * and reads `globalThis.__jgwMarks` (benchmarks/latency.py does). Off, it costs one
+ * property read per frame.
+ */
+function debugLog(): DebugEntry[] | null {
+  const g = globalThis as { __jgwDebug?: unknown; __jgwMarks?: DebugEntry[] };
+  if (g.__jgwDebug !== true) return null;
+  if (!Array.isArray(g.__jgwMarks)) g.__jgwMarks = [];
+  return g.__jgwMarks.length < DEBUG_LIMIT ? g.__jgwMarks : null;
+}
+
+function now(): number {
+  return typeof performance !== "undefined" ? performance.now() : Date.now();
+}
+
 const DEFAULT_SPEED = 60;
 
 function browserScheduler(): Scheduler {
@@ -82,6 +137,31 @@ function sameKeys(a: readonly number[] | undefined, b: readonly number[]): boole
   return true;
 }
 
+/** Equal values, NaN equal to NaN (a separator). */
+function sameValues(a: Float64Array, b: Float64Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const u = a[i];
+    const v = b[i];
+    if (u !== v && !(u !== u && v !== v)) return false;
+  }
+  return true;
+}
+
+/** The buffers a model holds: the packed traits when present, else `buffers`. */
+function readBuffers(model: ModelLike): BufferMap {
+  const layout = model.get("buffer_layout");
+  if (Array.isArray(layout)) return decodePacked(layout, model.get("buffer_data"));
+  return decodeBuffers(model.get("buffers"));
+}
+
+/** The tracks a model holds: `track_layout` resolved when present, else `tracks`. */
+function readTracks(model: ModelLike): unknown {
+  const layout = model.get("track_layout");
+  if (Array.isArray(layout)) return resolveTracks(layout, model.get("track_values"));
+  return model.get("tracks");
+}
+
 export class Animator {
   readonly model: ModelLike;
   /** Settles when the current `targets` have been looked up (for tests). */
@@ -90,6 +170,9 @@ export class Animator {
   private readonly resolver: Resolver | undefined;
   private readonly scheduler: Scheduler;
   private readonly maxTickMs: number;
+  private readonly budgetMs: number;
+  private readonly clock: () => number;
+  private restHandle: number | null = null;
   private readonly listeners: [string, Listener][] = [];
   private readonly subscribers = new Set<AnimatorListener>();
 
@@ -98,6 +181,10 @@ export class Animator {
   private marks: (MarkModelLike | null)[] = [];
   private readonly markCache = new Map<string, MarkModelLike>();
   private readonly lastKeys = new Map<number, number[]>();
+  /** What each mark was last given, to skip writing equal data again. */
+  private readonly written = new Map<number, XY>();
+  private buffersStale = false;
+  private tracksStale = false;
   private resolveGeneration = 0;
 
   private position = 0;
@@ -116,21 +203,27 @@ export class Animator {
     this.resolver = options.resolve ?? widgetManagerResolver(model);
     this.scheduler = options.scheduler ?? browserScheduler();
     this.maxTickMs = options.maxTickMs ?? 250;
+    this.budgetMs = options.frameBudgetMs ?? (options.scheduler ? Infinity : FRAME_BUDGET_MS);
+    this.clock = options.clock ?? now;
 
-    this.buffers = decodeBuffers(model.get("buffers"));
-    this.groups = groupTracks(model.get("tracks"));
+    this.buffers = readBuffers(model);
+    this.groups = groupTracks(readTracks(model));
     this.position = this.current = clampFrame(Number(model.get("frame")), this.nFrames);
 
     this.listen("change:frame", () => this.onFrame());
     this.listen("change:playing", () => this.onPlaying());
-    this.listen("change:buffers", () => {
-      this.buffers = decodeBuffers(this.model.get("buffers"));
+    // One kernel message changes several of these: decode once, when drawing.
+    const buffersChanged = (): void => {
+      if (!this.buffersStale) debugLog()?.push({ t: now(), event: "message" });
+      this.buffersStale = true;
       this.invalidate();
-    });
-    this.listen("change:tracks", () => {
-      this.groups = groupTracks(this.model.get("tracks"));
+    };
+    const tracksChanged = (): void => {
+      this.tracksStale = true;
       this.invalidate();
-    });
+    };
+    for (const name of ["buffers", "buffer_layout", "buffer_data"]) this.listen(`change:${name}`, buffersChanged);
+    for (const name of ["tracks", "track_layout", "track_values"]) this.listen(`change:${name}`, tracksChanged);
     this.listen("change:revision", () => this.invalidate());
     this.listen("change:n_frames", () => this.onFrameCount());
     this.listen("change:targets", () => this.resolveTargets());
@@ -232,6 +325,10 @@ export class Animator {
     this.disposed = true;
     this.running = false;
     this.cancelFrame();
+    if (this.restHandle !== null) {
+      this.scheduler.cancel(this.restHandle);
+      this.restHandle = null;
+    }
     for (const [name, callback] of this.listeners) this.model.off(name, callback);
     this.listeners.length = 0;
     this.subscribers.clear();
@@ -299,6 +396,7 @@ export class Animator {
     const list: unknown[] = Array.isArray(refs) ? refs : [];
     this.marks = list.map(() => null);
     this.lastKeys.clear();
+    this.written.clear();
     const pending: Promise<void>[] = [];
     list.forEach((ref, index) => {
       if (isMark(ref)) {
@@ -409,14 +507,38 @@ export class Animator {
     else this.handle = this.scheduler.request((t) => this.tick(t));
   }
 
-  /** Write every mark whose tracks changed at frame `f` (all of them with `force`). */
+  private decodeStale(): void {
+    if (this.buffersStale) {
+      this.buffersStale = false;
+      this.buffers = readBuffers(this.model);
+    }
+    if (this.tracksStale) {
+      this.tracksStale = false;
+      this.groups = groupTracks(readTracks(this.model));
+    }
+  }
+
+  /**
+   * Write every mark whose tracks changed at frame `f` (all of them with `force`).
+   * Past the frame budget the remaining marks keep their old keys, so the next
+   * draw (the next playback frame, or one scheduled here) writes them.
+   */
   private draw(f: number, force: boolean): void {
     this.current = f;
+    this.decodeStale();
+    const log = debugLog();
+    const began = log ? now() : 0;
+    const deadline = force ? Infinity : this.clock() + this.budgetMs;
+    let deferred = false;
     for (const [target, tracks] of this.groups) {
       const mark = this.marks[target];
       if (!mark) continue;
       const keys = tracks.map((track) => trackKey(track, f, this.buffers));
       if (!force && sameKeys(this.lastKeys.get(target), keys)) continue;
+      if (this.clock() > deadline) {
+        deferred = true;
+        break;
+      }
       this.lastKeys.set(target, keys);
       // A `frame` track writes the target's own frame (a view that draws frames
       // itself, like the 3-D surface); the other kinds write x and y.
@@ -428,12 +550,38 @@ export class Animator {
           if (value !== null) mark.set({ frame: value });
         }
         if (xyTracks.length === 0) continue;
+        const t = log ? now() : 0;
         const xy = composeTracks(xyTracks, f, this.buffers);
-        if (xy !== null) mark.set({ x: xy.x, y: xy.y });
+        if (xy === null || this.unchanged(target, mark, xy)) continue;
+        mark.set({ x: xy.x, y: xy.y });
+        this.written.set(target, xy);
+        if (log) log.push({ t, event: "mark", ms: now() - t, frame: f, target, points: xy.x.length });
       } catch (error) {
         console.error("[jaxgrad_widgets] Player: writing a mark failed", error);
       }
     }
+    if (log) log.push({ t: began, event: "draw", ms: now() - began, frame: f });
+    if (deferred && !this.running) this.drawRestNextFrame();
+  }
+
+  private drawRestNextFrame(): void {
+    if (this.restHandle !== null || this.disposed) return;
+    this.restHandle = this.scheduler.request(() => {
+      this.restHandle = null;
+      if (!this.disposed && !this.running) this.draw(this.current, false);
+    });
+  }
+
+  /**
+   * True when the mark still holds what the Player last wrote and that equals
+   * `xy`: e.g. the other paths when one start was dragged. bqplot would redraw
+   * an equal path all the same.
+   */
+  private unchanged(target: number, mark: MarkModelLike, xy: XY): boolean {
+    const last = this.written.get(target);
+    if (last === undefined || typeof mark.get !== "function") return false;
+    if (mark.get("x") !== last.x || mark.get("y") !== last.y) return false;
+    return sameValues(last.x, xy.x) && sameValues(last.y, xy.y);
   }
 
   private notify(): void {
@@ -456,7 +604,7 @@ export class Animator {
 // model), while two models never share them: that identifies the model.
 
 const LIVE = new Set<Animator>();
-const IDENTITY_ATTRIBUTES = ["buffers", "tracks", "targets", "layout"];
+const IDENTITY_ATTRIBUTES = ["buffers", "tracks", "buffer_layout", "track_layout", "track_values", "targets", "layout"];
 
 function sameModel(a: ModelLike, b: ModelLike): boolean {
   if (a === b) return true;

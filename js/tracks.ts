@@ -96,6 +96,69 @@ export function decodeBuffer(wire: unknown): Buffer2D | null {
   };
 }
 
+/**
+ * Decode the packed wire form: `layout` (from `buffer_layout`: name, shape and
+ * byte offset, or `arange`) over the one binary `data` (from `buffer_data`).
+ * Arrays are views of the bytes where alignment allows. Malformed entries, and
+ * entries reaching past the data, are left out.
+ */
+export function decodePacked(layout: unknown, data: unknown): BufferMap {
+  const out: BufferMap = new Map();
+  if (!Array.isArray(layout)) return out;
+  const all = toFloat32((data ?? null) as WireBuffer["data"]) ?? new Float32Array(0);
+  for (const entry of layout as unknown[]) {
+    if (entry == null || typeof entry !== "object") continue;
+    const { name, shape, offset, arange } = entry as { name?: unknown; shape?: unknown; offset?: unknown; arange?: unknown };
+    if (typeof name !== "string" || !Array.isArray(shape)) continue;
+    if (arange === true) {
+      const decoded = decodeBuffer({ shape, arange: true });
+      if (decoded !== null) out.set(name, decoded);
+      continue;
+    }
+    if (typeof offset !== "number" || !Number.isInteger(offset) || offset < 0 || offset % 4 !== 0) continue;
+    const size = shape.every((d) => Number.isInteger(d) && d >= 0) ? (shape as number[]).reduce((a, b) => a * b, 1) : -1;
+    const start = offset / 4;
+    if (size < 0 || start + size > all.length) continue;
+    const decoded = decodeBuffer({ shape, data: all.subarray(start, start + size) });
+    if (decoded !== null) out.set(name, decoded);
+  }
+  return out;
+}
+
+/**
+ * The tracks of a `track_layout`, with each reference into `track_values`
+ * (`{"$": i}` for one number, `{"$": i, "n": k}` for a list of k) replaced by
+ * its value. A reference out of range gives undefined (the field counts as absent).
+ */
+export function resolveTracks(layout: unknown, values: unknown): unknown[] {
+  if (!Array.isArray(layout)) return [];
+  const numbers: unknown[] = Array.isArray(values) ? values : [];
+  const valueAt = (i: number): number | undefined => {
+    const v = numbers[i];
+    return typeof v === "number" ? v : undefined;
+  };
+  return (layout as unknown[]).map((track) => {
+    if (track == null || typeof track !== "object" || Array.isArray(track)) return track;
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(track as Record<string, unknown>)) {
+      const ref = value as { $?: unknown; n?: unknown } | null;
+      if (ref == null || typeof ref !== "object" || Array.isArray(ref) || typeof ref.$ !== "number") {
+        out[key] = value;
+        continue;
+      }
+      const at = ref.$;
+      if (!Number.isInteger(at) || at < 0) {
+        out[key] = undefined;
+      } else if (typeof ref.n === "number" && Number.isInteger(ref.n) && ref.n >= 0) {
+        out[key] = at + ref.n <= numbers.length ? Array.from({ length: ref.n }, (_, i) => valueAt(at + i)) : undefined;
+      } else {
+        out[key] = valueAt(at);
+      }
+    }
+    return out;
+  });
+}
+
 /** Decode the whole `buffers` trait; malformed entries are left out. */
 export function decodeBuffers(trait: unknown): BufferMap {
   const out: BufferMap = new Map();
@@ -222,20 +285,37 @@ function prefix(track: TrackSpec, frame: number, buffers: BufferMap): XY | null 
   const length = validLength(track.length, Math.min(bx.cols, by.cols));
   if (length === 0) return EMPTY();
   const n = rowIndex(frame, length) + 1;
-  const tolerance = simplifyTolerance(track);
-  if (tolerance > 0) return simplifiedPrefix(bx, by, row, length, n - 1, tolerance);
+  const tolerance = simplification(track, bx, by);
+  if (tolerance !== null) {
+    const writes = writeIndices(bx, by, row, length, tolerance);
+    const k = keptUpTo(writes, n - 1);
+    return k === 0 ? EMPTY() : simplifiedPath(bx, by, row, writes[k - 1], tolerance);
+  }
   return finiteSlice(bx.data, rowStart(bx, row), by.data, rowStart(by, row), n);
 }
 
-// -- opt-in simplification of long prefixes -----------------------------------
+// -- simplified prefixes --------------------------------------------------------
 //
-// bqplot rebuilds a Lines path from every point on every write, so a path of a
-// thousand steps costs a thousand points per frame even when most of them sit
-// within a pixel of each other (a converging descent). With `simplify: tol` a
-// point is kept only when it lies farther than tol * (the buffer's value span)
-// from the last kept point, per axis-normalised distance. Whether a point is
-// kept depends only on the points before it, so one list of kept indices per
-// row serves every frame.
+// bqplot turns every point of a Lines mark into an object, a path segment and
+// pixels to raster, on every write; 16 loss curves of 1001 steps drawn whole are
+// 16,016 points where a tenth of them look the same. With a tolerance the drawn
+// polyline keeps only the points needed to pass within it of every point (see
+// simplifiedPath; in units of the tolerance per axis, and with `log_tolerance`
+// also within that many decades on a log y axis, so the curve stays right
+// whichever scale shows it). During playback the path is rewritten only when the current
+// point has moved `lag` tolerances from the drawn end: the "write" indices come
+// from one pass over the row that depends only on earlier points, so one list per
+// row serves every frame and the track key changes exactly when the drawing does.
+
+/** Tolerances of a simplified prefix, in data units. */
+export interface Simplification {
+  x: number;
+  y: number;
+  /** Decades of y on a log scale; 0 when not asked for. */
+  log: number;
+  /** How many tolerances the drawn end may trail the current point. */
+  lag: number;
+}
 
 const SPANS = new WeakMap<Buffer2D, number>();
 
@@ -255,35 +335,64 @@ function span(buffer: Buffer2D): number {
   return cached;
 }
 
-const KEPT = new WeakMap<Buffer2D, WeakMap<Buffer2D, Map<string, Int32Array>>>();
+function positive(value: unknown): value is number {
+  return typeof value === "number" && Number.isFinite(value) && value > 0;
+}
 
-/** Indices of a row's kept points among its first `length` (finite ones only). */
-export function keptIndices(bx: Buffer2D, by: Buffer2D, row: number, length: number, tolerance: number): Int32Array {
-  let byY = KEPT.get(bx);
+/** The track's tolerances (`tolerance` in data units, else `simplify` x span), or null. */
+export function simplification(track: TrackSpec, bx: Buffer2D, by: Buffer2D): Simplification | null {
+  const t = track.tolerance;
+  let x: number;
+  let y: number;
+  if (Array.isArray(t) && positive(t[0]) && positive(t[1])) {
+    x = t[0];
+    y = t[1];
+  } else {
+    const fraction = simplifyTolerance(track);
+    if (fraction === 0) return null;
+    x = span(bx) * fraction;
+    y = span(by) * fraction;
+  }
+  const log = positive(track.log_tolerance) ? track.log_tolerance : 0;
+  const lag = positive(track.lag) ? Math.max(track.lag, 1) : 1;
+  return { x, y, log, lag };
+}
+
+const WRITES = new WeakMap<Buffer2D, WeakMap<Buffer2D, Map<string, Int32Array>>>();
+
+/**
+ * The frames of a row where its simplified path is rewritten: the first finite
+ * point, every point farther than `lag` tolerances from the last such point, and
+ * the last finite point among the first `length`.
+ */
+export function writeIndices(bx: Buffer2D, by: Buffer2D, row: number, length: number, s: Simplification): Int32Array {
+  let byY = WRITES.get(bx);
   if (!byY) {
     byY = new WeakMap();
-    KEPT.set(bx, byY);
+    WRITES.set(bx, byY);
   }
   let cache = byY.get(by);
   if (!cache) {
     cache = new Map();
     byY.set(by, cache);
   }
-  const key = `${row}|${length}|${tolerance}`;
+  const key = `${row}|${length}|${s.x}|${s.y}|${s.lag}`;
   const hit = cache.get(key);
   if (hit) return hit;
-  const sx = span(bx) * tolerance;
-  const sy = span(by) * tolerance;
+  const sx = s.x * s.lag;
+  const sy = s.y * s.lag;
   const ox = rowStart(bx, row);
   const oy = rowStart(by, row);
   const kept = new Int32Array(length);
   let k = 0;
   let lastX = 0;
   let lastY = 0;
+  let lastFiniteIndex = -1;
   for (let i = 0; i < length; i++) {
     const x = bx.data[ox + i];
     const y = by.data[oy + i];
     if (!(Number.isFinite(x) && Number.isFinite(y))) continue;
+    lastFiniteIndex = i;
     const dx = (x - lastX) / sx;
     const dy = (y - lastY) / sy;
     if (k === 0 || dx * dx + dy * dy > 1) {
@@ -292,18 +401,10 @@ export function keptIndices(bx: Buffer2D, by: Buffer2D, row: number, length: num
       lastY = y;
     }
   }
+  if (k > 0 && kept[k - 1] !== lastFiniteIndex) kept[k++] = lastFiniteIndex;
   const result = kept.slice(0, k);
   cache.set(key, result);
   return result;
-}
-
-/** The row's last finite index <= `last`, or -1. */
-function lastFinite(bx: Buffer2D, by: Buffer2D, row: number, last: number): number {
-  const ox = rowStart(bx, row);
-  const oy = rowStart(by, row);
-  let end = last;
-  while (end >= 0 && !(Number.isFinite(bx.data[ox + end]) && Number.isFinite(by.data[oy + end]))) end--;
-  return end;
 }
 
 /** How many kept indices are <= end (binary search). */
@@ -318,24 +419,143 @@ function keptUpTo(kept: Int32Array, end: number): number {
   return lo;
 }
 
+/** Radial thinning: points this close (in tolerances) to the last kept one are dropped. */
+const THIN = 0.25;
+/** The longest run of points simplified as one (see simplifiedPath). */
+const CHUNK = 512;
+
 /**
- * The kept points up to frame `last`. A point that is not kept lies within the
- * tolerance of the last kept one, so the path ends within the tolerance of the
- * current point, and the output only changes when a point is kept: a converged
- * path is not rewritten at all.
+ * The finite points of a row up to index `end`, simplified to pass within the
+ * tolerance of every one of them: first a linear pass drops points within a
+ * quarter tolerance of the last kept one (a long converging tail costs nothing),
+ * then Douglas-Peucker with the remaining three quarters keeps a point whenever
+ * the segment that would replace it passes farther than that from it. The first
+ * and last points are always kept.
  */
-function simplifiedPrefix(bx: Buffer2D, by: Buffer2D, row: number, length: number, last: number, tolerance: number): XY {
-  const end = lastFinite(bx, by, row, last);
-  if (end < 0) return EMPTY();
-  const kept = keptIndices(bx, by, row, length, tolerance);
-  const n = keptUpTo(kept, end);
+export function simplifiedPath(bx: Buffer2D, by: Buffer2D, row: number, end: number, s: Simplification): XY {
   const ox = rowStart(bx, row);
   const oy = rowStart(by, row);
-  const x = new Float64Array(n);
-  const y = new Float64Array(n);
-  for (let j = 0; j < n; j++) {
-    x[j] = bx.data[ox + kept[j]];
-    y[j] = by.data[oy + kept[j]];
+  const useLog = s.log > 0;
+  // Points in tolerance units; on a log axis also log10(y) in units of `log` (NaN for y <= 0).
+  const xs = new Float64Array(end + 1);
+  const ys = new Float64Array(end + 1);
+  const ls = useLog ? new Float64Array(end + 1) : ys;
+  const index = new Int32Array(end + 1);
+  let n = 0;
+  let lastIndex = -1;
+  for (let i = 0; i <= end; i++) {
+    const x = bx.data[ox + i];
+    const y = by.data[oy + i];
+    if (!(Number.isFinite(x) && Number.isFinite(y))) continue;
+    lastIndex = i;
+    const u = x / s.x;
+    const v = y / s.y;
+    const w = useLog ? (y > 0 ? Math.log10(y) / s.log : NaN) : v;
+    if (n > 0) {
+      const du = u - xs[n - 1];
+      const dv = v - ys[n - 1];
+      let near = du * du + dv * dv <= THIN * THIN;
+      if (near && useLog) {
+        const dw = w - ls[n - 1];
+        near = du * du + dw * dw <= THIN * THIN; // false for NaN: keep it
+      }
+      if (near) continue;
+    }
+    xs[n] = u;
+    ys[n] = v;
+    ls[n] = w;
+    index[n] = i;
+    n++;
+  }
+  if (n === 0) return EMPTY();
+  if (index[n - 1] !== lastIndex) {
+    // The path ends on its last point, however close.
+    const x = bx.data[ox + lastIndex];
+    const y = by.data[oy + lastIndex];
+    xs[n] = x / s.x;
+    ys[n] = y / s.y;
+    ls[n] = useLog ? (y > 0 ? Math.log10(y) / s.log : NaN) : ys[n];
+    index[n] = lastIndex;
+    n++;
+  }
+  const limit = (1 - THIN) * (1 - THIN);
+  const keep = new Uint8Array(n);
+  const stack = new Int32Array(2 * n + 2);
+  let top = 0;
+  // Windows of CHUNK points (their ends kept) bound the work on a path that winds
+  // (a spiral splits one point at a time) to CHUNK passes over each point.
+  for (let a = 0; a < n - 1; a += CHUNK) {
+    const b = Math.min(a + CHUNK, n - 1);
+    keep[a] = 1;
+    keep[b] = 1;
+    if (b - a > 1) {
+      stack[top++] = a;
+      stack[top++] = b;
+    }
+  }
+  keep[0] = 1;
+  keep[n - 1] = 1;
+  while (top > 0) {
+    const b = stack[--top];
+    const a = stack[--top];
+    const ax = xs[a];
+    const ay = ys[a];
+    const dx = xs[b] - ax;
+    const dy = ys[b] - ay;
+    const length2 = dx * dx + dy * dy;
+    const logged = useLog && Number.isFinite(ls[a]) && Number.isFinite(ls[b]);
+    const al = ls[a];
+    const dl = ls[b] - al;
+    const lengthL2 = dx * dx + dl * dl;
+    let worst = limit;
+    let at = -1;
+    for (let i = a + 1; i < b; i++) {
+      const px = xs[i] - ax;
+      let t = length2 > 0 ? (px * dx + (ys[i] - ay) * dy) / length2 : 0;
+      t = t < 0 ? 0 : t > 1 ? 1 : t;
+      let ex = px - t * dx;
+      let ey = ys[i] - ay - t * dy;
+      let d = ex * ex + ey * ey;
+      if (logged) {
+        const li = ls[i];
+        if (li !== li) {
+          d = Infinity; // y <= 0 between positive neighbours: a log axis cannot bridge it
+        } else {
+          let tl = lengthL2 > 0 ? (px * dx + (li - al) * dl) / lengthL2 : 0;
+          tl = tl < 0 ? 0 : tl > 1 ? 1 : tl;
+          ex = px - tl * dx;
+          ey = li - al - tl * dl;
+          const dLog = ex * ex + ey * ey;
+          if (dLog > d) d = dLog;
+        }
+      }
+      if (d > worst) {
+        worst = d;
+        at = i;
+      }
+    }
+    if (at >= 0) {
+      keep[at] = 1;
+      if (at - a > 1) {
+        stack[top++] = a;
+        stack[top++] = at;
+      }
+      if (b - at > 1) {
+        stack[top++] = at;
+        stack[top++] = b;
+      }
+    }
+  }
+  let count = 0;
+  for (let i = 0; i < n; i++) count += keep[i];
+  const x = new Float64Array(count);
+  const y = new Float64Array(count);
+  let j = 0;
+  for (let i = 0; i < n; i++) {
+    if (keep[i] === 0) continue;
+    x[j] = bx.data[ox + index[i]];
+    y[j] = by.data[oy + index[i]];
+    j++;
   }
   return { x, y };
 }
@@ -439,10 +659,23 @@ function arrows(track: TrackSpec, frame: number, buffers: BufferMap): XY | null 
   return { x: x.slice(0, n), y: y.slice(0, n) };
 }
 
+/**
+ * The frame a vline stands at: with `every` (and `length`), a multiple of it, so
+ * that a marker moving under a pixel per frame is not redrawn on every frame; the
+ * first and last frames exactly.
+ */
+function vlineFrame(track: TrackSpec, frame: number): number {
+  const every = typeof track.every === "number" && Number.isInteger(track.every) && track.every > 1 ? track.every : 1;
+  const length = typeof track.length === "number" && Number.isFinite(track.length) ? Math.floor(track.length) : Infinity;
+  if (every === 1 || frame >= length - 1) return frame;
+  return frame - (frame % every);
+}
+
 function vline(track: TrackSpec, frame: number): XY {
   const low = typeof track.low === "number" && Number.isFinite(track.low) ? track.low : 0;
   const high = typeof track.high === "number" && Number.isFinite(track.high) ? track.high : 1;
-  return { x: Float64Array.of(frame, frame), y: Float64Array.of(low, high) };
+  const at = vlineFrame(track, frame);
+  return { x: Float64Array.of(at, at), y: Float64Array.of(low, high) };
 }
 
 /**
@@ -501,11 +734,10 @@ export function trackKey(track: TrackSpec, frame: number, buffers: BufferMap): n
       const row = track.row ?? 0;
       const length = validLength(track.length, Math.min(bx.cols, by.cols));
       const index = rowIndex(f, length);
-      const tolerance = simplifyTolerance(track);
-      if (tolerance === 0 || !isRow(row, commonRows(bx, by))) return index;
-      // Simplified: the output changes only when one more point is kept.
-      const end = lastFinite(bx, by, row, index);
-      return end < 0 ? 0 : keptUpTo(keptIndices(bx, by, row, length, tolerance), end);
+      const tolerance = simplification(track, bx, by);
+      if (tolerance === null || !isRow(row, commonRows(bx, by))) return index;
+      // Simplified: the output changes only at the row's write indices.
+      return keptUpTo(writeIndices(bx, by, row, length, tolerance), index);
     }
     case "points":
     case "arrows": {
@@ -530,7 +762,7 @@ export function trackKey(track: TrackSpec, frame: number, buffers: BufferMap): n
       return rowIndex(f, validLength(track.length, staticX ? by.rows : commonRows(bx, by)));
     }
     case "vline":
-      return f;
+      return vlineFrame(track, f);
     case "frame":
       return frameValue(track, f) ?? -1;
     default:

@@ -27,9 +27,15 @@ export interface ModelLike {
  */
 export interface MarkModelLike {
   set(attrs: { x: Float64Array; y: Float64Array } | { frame: number }): void;
+  /** A real mark model has it: the Player reads back x and y to skip rewriting equal data. */
+  get?(name: string): unknown;
 }
 
-/** One entry of the `buffers` trait: little-endian float32 bytes plus shape. */
+/**
+ * One entry of the `buffers` form: little-endian float32 bytes plus shape. (The
+ * Python Player sends the packed form instead: `buffer_layout` + `buffer_data`,
+ * see `decodePacked`.)
+ */
 export interface WireBuffer {
   shape: number[];
   data: DataView | ArrayBuffer | ArrayBufferView | ArrayLike<number>;
@@ -54,14 +60,22 @@ export interface TrackSpec {
   /** prefix: the buffer row. */
   row?: number;
   /**
-   * prefix (optional, an extension of player.py's protocol): drop points closer
-   * than this fraction of the buffer's value span to the last kept point (per
-   * axis). Absent or 0: every point, exactly.
+   * prefix: draw the path simplified to within this fraction of each buffer's
+   * value span (per axis). Absent or 0 (and no `tolerance`): every point, exactly.
    */
   simplify?: number;
+  /** prefix: the simplification tolerance [x, y] in data units (wins over `simplify`). */
+  tolerance?: number[];
+  /** prefix: also stay within this many decades of y, for a log y axis. */
+  log_tolerance?: number;
+  /**
+   * prefix: while playing, rewrite a simplified path only once the current point
+   * is this many tolerances from the drawn end (default 1).
+   */
+  lag?: number;
   /** points, arrows: the buffer rows to draw (all rows when absent). */
   rows?: number[];
-  /** prefix, window, frame: number of valid frames. */
+  /** prefix, window, frame: number of valid frames; vline: number of frames. */
   length?: number;
   /** points, arrows: number of valid frames per buffer row (indexed by buffer row). */
   lengths?: number[];
@@ -72,6 +86,8 @@ export interface TrackSpec {
   y1?: string;
   /** arrows: head size as a fraction of the segment length. */
   head?: number;
+  /** vline: stand only at multiples of this frame count (and the last frame, given `length`). */
+  every?: number;
   /** vline: the y extent. */
   low?: number;
   high?: number;

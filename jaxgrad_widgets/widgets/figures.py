@@ -44,8 +44,15 @@ from .player import Arange
 _MARGIN = {"top": 20, "bottom": 44, "left": 56, "right": 16}
 #: The direction-of-descent arrow, as a fraction of the figure's width.
 ARROW_FRACTION = 0.12
-#: Browser path simplification, as a fraction of the data range (under a pixel).
-SIMPLIFY = 1e-3
+#: Drawn paths and curves pass within this fraction of the axis range of every
+#: point: under a tenth of a pixel on these figures (about 380 px of plot area per
+#: axis). At half a pixel the corners of a tight bend already show; at this
+#: tolerance screenshots do not differ, and 1001 steps still draw as a few dozen.
+SIMPLIFY = 2e-4
+#: While playing, a path is redrawn once the current point is this many tolerances
+#: (about 2 px) from the drawn end, which the current-point marker (radius 3.6 px)
+#: covers: a slow path is not redrawn on every frame.
+LAG = 25.0
 
 Buffers = dict[str, Any]
 Tracks = list[dict[str, Any]]
@@ -74,9 +81,30 @@ def _float_array(values: Any) -> np.ndarray:
     return np.asarray(values, dtype=np.float32)
 
 
-def _prefix(target: int, x: str, y: str, row: int, length: int, whole: bool = False):
+def _round(value: float) -> float:
+    """Two significant digits: a tolerance is approximate, and short in JSON."""
+    return float(f"{value:.2g}")
+
+
+def tolerance(x_range: float, y_range: float) -> list[float]:
+    """The simplification tolerance [x, y] in data units for axes showing these ranges.
+
+    Example:
+        >>> tolerance(4.0, 1000.0)
+        [0.0008, 0.2]
+    """
+
+    def one(extent: float) -> float:
+        extent = abs(float(extent))
+        return _round(SIMPLIFY * extent) if np.isfinite(extent) and extent > 0 else SIMPLIFY
+
+    return [one(x_range), one(y_range)]
+
+
+def _prefix(target: int, x: str, y: str, row: int, length: int, tol: list[float],
+            whole: bool = False, **extra: Any) -> dict[str, Any]:  # fmt: skip
     return dict(target=target, kind="prefix", x=x, y=y, row=row, length=length,
-                whole=whole, simplify=SIMPLIFY)  # fmt: skip
+                whole=whole, tolerance=tol, lag=LAG, **extra)  # fmt: skip
 
 
 def arrow_tips(px, py, dx, dy, width: float) -> tuple[np.ndarray, np.ndarray]:
@@ -124,9 +152,10 @@ class PathFigure:
         """The marks the Player writes, in the order ``frames`` numbers them."""
         return [*self.paths, self.current, self.arrows]
 
-    def _path_tracks(self, lengths: Sequence[int], x: str, y: str, arrows: dict[str, Any]):
+    def _path_tracks(self, lengths: Sequence[int], x: str, y: str, arrows: dict[str, Any],
+                     tol: list[float]):  # fmt: skip
         n = len(self.paths)
-        tracks = [_prefix(j, x, y, j, lengths[j]) for j in range(len(lengths))]
+        tracks = [_prefix(j, x, y, j, lengths[j], tol) for j in range(len(lengths))]
         tracks.append(dict(target=n, kind="points", x=x, y=y, lengths=list(lengths)))
         tracks.append(dict(target=n + 1, kind="arrows", lengths=list(lengths), **arrows))
         return tracks
@@ -273,7 +302,9 @@ class MapFigure(PathFigure):
         ax, ay = arrow_tips(px, py, -gx, -gy, width)
         buffers = {"map.px": px, "map.py": py, "map.ax": ax, "map.ay": ay}
         arrows = dict(x0="map.px", y0="map.py", x1="map.ax", y1="map.ay", head=0.3)
-        return buffers, self._path_tracks(lengths, "map.px", "map.py", arrows)
+        (x_low, x_high), (y_low, y_high) = self.bounds
+        tol = tolerance(x_high - x_low, y_high - y_low)
+        return buffers, self._path_tracks(lengths, "map.px", "map.py", arrows, tol)
 
 
 class CurveFigure(PathFigure):
@@ -362,13 +393,16 @@ class CurveFigure(PathFigure):
         with np.errstate(divide="ignore", invalid="ignore"):
             h = np.minimum(0.08 * width, 0.12 * height / np.abs(slopes))
         h = np.where(np.isfinite(h), h, 0.08 * width)
+        with np.errstate(invalid="ignore"):  # an infinite slope gives h = 0: 0 x inf is NaN
+            rise = h * slopes
         buffers = {
             f"{p}.x": xs, f"{p}.y": ys,
-            f"{p}.x0": (xs - h).astype(np.float32), f"{p}.y0": (ys - h * slopes).astype(np.float32),
-            f"{p}.x1": (xs + h).astype(np.float32), f"{p}.y1": (ys + h * slopes).astype(np.float32),
+            f"{p}.x0": (xs - h).astype(np.float32), f"{p}.y0": (ys - rise).astype(np.float32),
+            f"{p}.x1": (xs + h).astype(np.float32), f"{p}.y1": (ys + rise).astype(np.float32),
         }  # fmt: skip
         arrows = dict(x0=f"{p}.x0", y0=f"{p}.y0", x1=f"{p}.x1", y1=f"{p}.y1", head=0.0)
-        return buffers, self._path_tracks(lengths, f"{p}.x", f"{p}.y", arrows)
+        tol = tolerance(width, height)
+        return buffers, self._path_tracks(lengths, f"{p}.x", f"{p}.y", arrows, tol)
 
 
 class LossFigure:
@@ -409,12 +443,29 @@ class LossFigure:
         return [*self.lines, self.marker]
 
     def frames(self, loss: np.ndarray, lengths: Sequence[int], low: float, high: float):
-        """Whole loss curves (the marker moves along them) and the frame marker."""
+        """Whole loss curves (the marker moves along them) and the frame marker.
+
+        The curves are drawn simplified to what the eye sees on a linear y axis and,
+        when the range is positive, on a log one too (the scale may switch later).
+
+        Example:
+            >>> f = LossFigure(max_starts=1)
+            >>> _, tracks = f.frames(np.ones((1, 101), np.float32), [101], 0.5, 5.0)
+            >>> tracks[0]["tolerance"], tracks[0]["log_tolerance"], tracks[1]["kind"]
+            ([0.02, 0.0009], 0.0002, 'vline')
+        """
         n = len(self.lines)
         buffers = {"loss.y": loss, "loss.steps": Arange(loss.shape[1])}
-        tracks = [_prefix(j, "loss.steps", "loss.y", j, lengths[j], whole=True)
+        tol = tolerance(max(loss.shape[1] - 1, 1), high - low)
+        log = {}
+        if 0 < low < high and np.isfinite(high):
+            log = {"log_tolerance": _round(SIMPLIFY * np.log10(high / low))}
+        tracks = [_prefix(j, "loss.steps", "loss.y", j, lengths[j], tol, whole=True, **log)
                   for j in range(len(lengths))]  # fmt: skip
-        tracks.append(dict(target=n, kind="vline", low=low, high=high))
+        # The frame marker moves in steps of about a pixel (the plot is ~380 px wide).
+        every = max(1, (loss.shape[1] - 1) // 400)
+        tracks.append(dict(target=n, kind="vline", low=low, high=high, every=every,
+                           length=loss.shape[1]))  # fmt: skip
         return buffers, tracks
 
     def keep_python_copies(self, loss: np.ndarray, lengths: Sequence[int]) -> None:
@@ -440,13 +491,15 @@ class LossFigure:
 
         A slider move changes the loss range a little; redrawing every loss line for
         a new scale each time costs more than the update itself, so the range only
-        changes when the data leave it or use less than half of it.
+        changes when the data leave it or use less than half of it, and then takes a
+        margin of a tenth of the data's range (on a linear axis), so that the next
+        small moves stay inside.
 
         Example:
             >>> f = LossFigure(max_starts=1)
             >>> f.set_ranges(10, 0.0, 10.0)
             >>> f.settled_range(0.5, 9.0), f.settled_range(0.5, 3.0)
-            ((0.0, 10.0), (0.5, 3.0))
+            ((0.0, 10.0), (0.25, 3.25))
         """
         current_low, current_high = self.y_scale.min, self.y_scale.max
         if current_low is None or current_high is None:
@@ -454,7 +507,10 @@ class LossFigure:
         inside = current_low <= low and high <= current_high
         if inside and (high - low) >= 0.5 * (current_high - current_low):
             return float(current_low), float(current_high)
-        return low, high
+        if isinstance(self.y_scale, bqplot.LogScale):
+            return low, high  # the log range starts at the data's floor: no margin below it
+        margin = 0.1 * (high - low)
+        return low - margin, high + margin
 
     def set_ranges(self, steps: int, low: float, high: float) -> None:
         with self.x_scale.hold_sync(), self.y_scale.hold_sync():

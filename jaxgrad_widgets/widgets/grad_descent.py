@@ -1059,11 +1059,16 @@ class GradDescentWidget(ipywidgets.VBox):
         return run
 
     def _show_run(self, run: Trajectories, fast: bool) -> None:
-        """Make ``run`` the shown result: status rows, then the browser's frames."""
+        """Make ``run`` the shown result: the browser's frames, then the status rows.
+
+        The Player's message goes first: the status rows may run more descents (the
+        advice when a start diverges), which would hold the paths back by milliseconds.
+        """
         self._run = run
+        self._publish(status=False)
         self._rows = self._status_rows(run, self._hyper_values(), self._effective_starts(),
                                        self._mask(), advise=fast)  # fmt: skip
-        self._publish()
+        self._publish_status()
 
     def _status_rows(self, run, hyper, starts, mask, advise: bool) -> list[StartStatus]:
         hint = ""
@@ -1099,8 +1104,8 @@ class GradDescentWidget(ipywidgets.VBox):
             )
         return rows
 
-    def _publish(self) -> None:
-        """Ship the current run to the browser: Player buffers and tracks, status, ranges."""
+    def _publish(self, status: bool = True) -> None:
+        """Ship the current run to the browser: Player buffers and tracks, ranges, status."""
         run = self._run
         if run is None:
             return
@@ -1149,8 +1154,12 @@ class GradDescentWidget(ipywidgets.VBox):
             for view in self._views:
                 (view.show_lines if view is self.loss_view else view.show_paths)(k)
             self._keep_python_copies(buffers, loss, lengths)
-            shown = [row.shown(self.display.point(row.final_point)) for row in self._rows]
-            self.status_table.value = status_table_html(shown, self.display.names)
+        if status:
+            self._publish_status()
+
+    def _publish_status(self) -> None:
+        shown = [row.shown(self.display.point(row.final_point)) for row in self._rows]
+        self.status_table.value = status_table_html(shown, self.display.names)
 
     def _keep_python_copies(self, buffers: dict[str, Any], loss, lengths) -> None:
         """Python's copies of the Player-owned marks = the final state the browser shows."""

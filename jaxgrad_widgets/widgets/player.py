@@ -14,9 +14,13 @@ made in the browser):
 
 ``prefix``
     ``x``/``y`` = the first ``min(f, length-1) + 1`` values of row ``row`` of the
-    named ``(rows, n_frames)`` buffers. A path that grows as it plays. With
-    ``simplify`` (a fraction of the data range), points closer than that to the
-    last drawn one are skipped.
+    named ``(rows, n_frames)`` buffers. A path that grows as it plays. Drawn
+    simplified when the track has a tolerance: ``tolerance = [tx, ty]`` (data
+    units) or ``simplify`` (a fraction of each buffer's value span); the drawn
+    polyline then passes within the tolerance of every point (and within
+    ``log_tolerance`` decades of it on a log y axis, when given), and the path is
+    only rewritten once the current point has moved ``lag`` tolerances (default 1)
+    from where the drawn path ends, so a slow path is not redrawn every frame.
 ``points``
     one point per row: ``x[j] = xbuf[j, min(f, lengths[j] - 1)]``. Current markers.
 ``window``
@@ -28,6 +32,9 @@ made in the browser):
     NaN-separated segments with a small head (no NaN at the end).
 ``vline``
     ``x = [f, f]``, ``y = [low, high]``: the current-frame marker on a loss plot.
+    With ``every = k`` and ``length`` (the number of frames), ``f`` is rounded down
+    to a multiple of ``k`` except on the last frame: a marker that moves less than
+    a pixel per frame is not redrawn on every frame.
 ``frame``
     writes no ``x``/``y``: sets the target model's own ``frame`` trait to ``f``
     (clamped to ``[0, length - 1]`` when the track has a ``length``), in the
@@ -35,6 +42,15 @@ made in the browser):
     e.g. :class:`~jaxgrad_widgets.widgets.surface.SurfaceView`:
     ``{"target": i, "kind": "frame"}``. Python's copy of the target's ``frame``
     stays what Python last set; link it to the Player's ``frame`` if it matters.
+
+On the wire, traits the front end reads, so that a new run of the same shape costs
+its float32 bytes plus a small header: ``buffer_layout`` (names, shapes and byte
+offsets; sent when they change) and ``buffer_data`` (all arrays in one binary
+buffer; sent on every load), ``track_layout`` (the tracks with their per-run
+numbers, ``length``, ``lengths``, ``low``, ``high``, ``tolerance`` and
+``log_tolerance``, replaced by references ``{"$": i}`` or ``{"$": i, "n": k}``
+into ``track_values``; sent when the layout changes) and ``track_values`` (those
+numbers). ``buffers`` and ``tracks`` hold the same in Python's plain form.
 
 Example:
     >>> import numpy as np, bqplot
@@ -114,6 +130,93 @@ def pack_buffers(buffers: Mapping[str, np.ndarray | Arange]) -> dict[str, dict[s
     return packed
 
 
+def buffer_wire(packed: Mapping[str, Mapping[str, Any]]) -> tuple[list[dict[str, Any]], bytes]:
+    """The wire form of packed buffers: a layout (names, shapes, byte offsets) and one blob.
+
+    One binary buffer per update instead of one per array keeps the message header
+    small; the layout is only sent again when a name or a shape changes.
+
+    Example:
+        >>> layout, data = buffer_wire(pack_buffers({"a": np.zeros((2, 3)), "s": Arange(3)}))
+        >>> layout[0], len(data)
+        ({'name': 'a', 'shape': [2, 3], 'offset': 0}, 24)
+        >>> layout[1]
+        {'name': 's', 'shape': [1, 3], 'arange': True}
+    """
+    layout: list[dict[str, Any]] = []
+    chunks: list[bytes | memoryview] = []
+    offset = 0
+    for name, entry in packed.items():
+        shape = [int(d) for d in entry.get("shape", [])]
+        if entry.get("arange") is True:
+            layout.append({"name": name, "shape": shape, "arange": True})
+            continue
+        data = memoryview(entry.get("data", b"")).cast("B")
+        layout.append({"name": name, "shape": shape, "offset": offset})
+        chunks.append(data)
+        offset += data.nbytes
+    return layout, b"".join(chunks)
+
+
+#: Track fields whose numbers change from run to run (lengths up to a divergence,
+#: the loss range, tolerances in data units): sent as ``track_values``.
+VALUE_FIELDS = ("lengths", "tolerance", "length", "low", "high", "log_tolerance")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+
+
+def _json_number(value: Any) -> float | int | None:
+    # JSON has no NaN or infinity; the front end reads null as "not given".
+    try:
+        number = float(value)
+    except OverflowError:  # an int beyond float range
+        return None
+    if not np.isfinite(number):
+        return None
+    return int(value) if isinstance(value, (int, np.integer)) else number
+
+
+def track_wire(tracks: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, Any]], list[Any]]:
+    """Split tracks into a layout that rarely changes and the numbers that do.
+
+    Each number (or list of numbers) of a field in :data:`VALUE_FIELDS` becomes a
+    reference into one shared list, ``{"$": i}`` or ``{"$": i, "n": count}``. Equal
+    lists and numbers share their place, so 16 paths of 1001 frames need one entry.
+
+    Example:
+        >>> layout, values = track_wire([{"kind": "points", "lengths": [5, 3]},
+        ...                              {"kind": "prefix", "row": 1, "length": 3}])
+        >>> layout[0], layout[1]["length"], values
+        ({'kind': 'points', 'lengths': {'$': 0, 'n': 2}}, {'$': 1}, [5, 3])
+    """
+    values: list[Any] = []
+
+    def place(numbers: list[Any]) -> int:
+        n = len(numbers)
+        for i in range(len(values) - n + 1):
+            if values[i : i + n] == numbers:
+                return i
+        values.extend(numbers)
+        return len(values) - n
+
+    layout = [dict(track) for track in tracks]
+    # Lists first, so that single numbers can point into them.
+    for track in layout:
+        for name in VALUE_FIELDS:
+            value = track.get(name)
+            if isinstance(value, (list, tuple)) and value and all(_is_number(v) for v in value):
+                numbers = [_json_number(v) for v in value]
+                track[name] = {"$": place(numbers), "n": len(numbers)}
+    for track in layout:
+        for name in VALUE_FIELDS:
+            value = track.get(name)
+            if _is_number(value):
+                track[name] = {"$": place([_json_number(value)])}
+    return layout, values
+
+
 class Player(anywidget.AnyWidget):
     """Plays frame-indexed tracks into bqplot marks in the browser.
 
@@ -133,8 +236,15 @@ class Player(anywidget.AnyWidget):
     targets = traitlets.List(traitlets.Instance(ipywidgets.Widget)).tag(
         sync=True, **ipywidgets.widget_serialization
     )
-    buffers = traitlets.Dict().tag(sync=True)
-    tracks = traitlets.List(traitlets.Dict()).tag(sync=True)
+    #: Name -> ``{"shape", "data"}`` (or ``{"shape", "arange": True}``), as
+    #: :func:`pack_buffers` makes them. Python's form; the wire form follows it.
+    buffers = traitlets.Dict()
+    #: The tracks as loaded. Python's form; the wire form follows it.
+    tracks = traitlets.List(traitlets.Dict())
+    buffer_layout = traitlets.List(traitlets.Dict()).tag(sync=True)
+    buffer_data = traitlets.Bytes(b"").tag(sync=True)
+    track_layout = traitlets.List(traitlets.Dict()).tag(sync=True)
+    track_values = traitlets.List().tag(sync=True)
     n_frames = traitlets.Int(1).tag(sync=True)
     frame = traitlets.Int(0).tag(sync=True)
     playing = traitlets.Bool(False).tag(sync=True)
@@ -153,6 +263,26 @@ class Player(anywidget.AnyWidget):
     @traitlets.validate("n_frames")
     def _positive_frames(self, proposal: dict[str, Any]) -> int:
         return max(int(proposal["value"]), 1)
+
+    @traitlets.observe("n_frames")
+    def _frame_within_frames(self, change: dict[str, Any]) -> None:
+        # Fewer frames (from Python or the browser) must not leave the frame past the end.
+        if self.frame > change["new"] - 1:
+            self.frame = change["new"] - 1
+
+    @traitlets.observe("buffers")
+    def _wire_buffers(self, change: dict[str, Any]) -> None:
+        layout, data = buffer_wire(change["new"])
+        with self.hold_sync():
+            self.buffer_layout = layout
+            self.buffer_data = data
+
+    @traitlets.observe("tracks")
+    def _wire_tracks(self, change: dict[str, Any]) -> None:
+        layout, values = track_wire(change["new"])
+        with self.hold_sync():
+            self.track_layout = layout
+            self.track_values = values
 
     @traitlets.validate("speed")
     def _clamp_speed(self, proposal: dict[str, Any]) -> float:

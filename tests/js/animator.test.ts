@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { Animator, findAnimator } from "../../js/animator";
 import widget from "../../js/index";
 import type { TrackSpec } from "../../js/types";
-import { FakeMark, FakeModel, FakeScheduler, flush, pathModel, proxyOf, wire } from "./fakes";
+import { FakeMark, FakeModel, FakeScheduler, flush, ModelMark, packed, pathModel, proxyOf, wire } from "./fakes";
 
 // A little over 1/60 s, so float rounding never lands just under a whole frame.
 const FRAME_MS = 17;
@@ -323,6 +323,103 @@ describe("changes from Python", () => {
     s.model.fromKernel({ revision: 2 });
     await flush();
     expect(s.path.calls.length).toBe(count + 1);
+  });
+
+  it("reads the packed traits the Python Player sends, decoding once per message", async () => {
+    const layout = [
+      { target: 0, kind: "prefix", x: "px", y: "py", row: 0, length: { $: 0 } },
+      { target: 1, kind: "vline", low: { $: 1 }, high: { $: 2 } },
+    ];
+    const model = new FakeModel({
+      targets: ["IPY_MODEL_path", "IPY_MODEL_point"],
+      ...packed({ px: [[1, 4], [0, 1, 2, 3]], py: [[1, 4], [5, 6, 7, 8]] }),
+      track_layout: layout,
+      track_values: [3, 0, 2],
+      n_frames: 4,
+      frame: 3,
+    });
+    const s = await setup(model);
+    live.push(s.animator);
+    expect(s.path.last!.x).toEqual([0, 1, 2]); // length 3 from the values
+    expect(s.point.last!.y).toEqual([0, 2]);
+
+    const before = s.path.calls.length;
+    s.model.fromKernel({ ...packed({ px: [[1, 4], [9, 9, 9, 9]], py: [[1, 4], [1, 2, 3, 4]] }), revision: 1 });
+    await flush();
+    expect(s.path.calls.length).toBe(before + 1);
+    expect(s.path.last!.y).toEqual([1, 2, 3]);
+
+    s.model.fromKernel({ track_values: [4, -1, 1] }); // only the numbers change
+    await flush();
+    expect(s.path.last!.y).toEqual([1, 2, 3, 4]);
+    expect(s.point.last!.y).toEqual([-1, 1]);
+  });
+
+  it("does not write a mark again while it still holds equal data", async () => {
+    const path = new ModelMark();
+    const point = new ModelMark();
+    const model = pathModel();
+    const animator = new Animator(model, {
+      scheduler: new FakeScheduler(),
+      resolve: (id) => (id === "path" ? path : point),
+    });
+    live.push(animator);
+    await animator.ready;
+    await flush();
+    expect(path.calls.length).toBe(1);
+
+    // A new run where only the point's row changed: the path is left alone.
+    model.fromKernel({ buffers: { px: wire([1, 5], [0, 1, 2, 3, 4]), py: wire([1, 5], [0, 10, 20, 30, 40]) }, revision: 1 });
+    await flush();
+    expect(path.calls.length).toBe(1);
+    expect(point.calls.length).toBe(1);
+
+    // Someone else wrote the mark: equal data is written again.
+    path.attrs.x = new Float64Array([0]);
+    model.fromKernel({ revision: 2 });
+    await flush();
+    expect(path.calls.length).toBe(2);
+    model.fromKernel({ buffers: { px: wire([1, 5], [0, 1, 2, 3, 5]), py: wire([1, 5], [0, 10, 20, 30, 40]) } });
+    await flush();
+    expect(path.calls.length).toBe(3);
+    expect(point.last!.x).toEqual([5]);
+  });
+
+  it("past its frame budget leaves the remaining marks to the next animation frame", async () => {
+    let time = 0;
+    const slow = (): FakeMark => {
+      const mark = new FakeMark();
+      const set = mark.set.bind(mark);
+      mark.set = (attrs) => {
+        time += 5; // bqplot redrawing the mark
+        set(attrs);
+      };
+      return mark;
+    };
+    const [path, point] = [slow(), slow()];
+    const scheduler = new FakeScheduler();
+    const model = pathModel();
+    const animator = new Animator(model, {
+      scheduler,
+      resolve: (id) => (id === "path" ? path : point),
+      frameBudgetMs: 4,
+      clock: () => time,
+    });
+    live.push(animator);
+    await animator.ready;
+    await flush();
+    const [paths, points] = [path.calls.length, point.calls.length];
+
+    model.fromKernel({ buffers: { px: wire([1, 5], [5, 6, 7, 8, 9]), py: wire([1, 5], [1, 1, 1, 1, 1]) } });
+    await flush();
+    expect(path.calls.length).toBe(paths + 1); // the first target at once
+    expect(point.calls.length).toBe(points); // the budget is spent
+    expect(scheduler.pending).toBe(1);
+    scheduler.frame();
+    expect(point.calls.length).toBe(points + 1);
+    expect(point.last!.x).toEqual([9]);
+    expect(path.calls.length).toBe(paths + 1); // not written twice
+    expect(scheduler.pending).toBe(0);
   });
 
   it("follows a new load while playing (frame set to the last frame)", async () => {

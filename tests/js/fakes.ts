@@ -220,3 +220,35 @@ export function pathModel(extra: Record<string, unknown> = {}): FakeModel {
     ...extra,
   });
 }
+
+/** Buffers in the packed wire form the Python Player sends: one layout, one blob. */
+export function packed(spec: Record<string, [number[], number[] | "arange"]>): {
+  buffer_layout: Record<string, unknown>[];
+  buffer_data: DataView;
+} {
+  const layout: Record<string, unknown>[] = [];
+  const values: number[] = [];
+  for (const [name, [shape, data]] of Object.entries(spec)) {
+    if (data === "arange") {
+      layout.push({ name, shape, arange: true });
+      continue;
+    }
+    layout.push({ name, shape, offset: values.length * 4 });
+    values.push(...data);
+  }
+  return { buffer_layout: layout, buffer_data: wire([values.length], values).data };
+}
+
+/** A mark model that also keeps what was set, as a bqplot model does (`get`). */
+export class ModelMark extends FakeMark {
+  attrs: Record<string, unknown> = {};
+
+  override set(attrs: Record<string, unknown>): void {
+    super.set(attrs);
+    Object.assign(this.attrs, attrs);
+  }
+
+  get(name: string): unknown {
+    return this.attrs[name];
+  }
+}

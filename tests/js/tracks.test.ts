@@ -7,12 +7,14 @@ import {
   computeTrack,
   decodeBuffer,
   decodeBuffers,
+  decodePacked,
+  resolveTracks,
   trackKey,
   type BufferMap,
   type XY,
 } from "../../js/tracks";
 import type { TrackSpec } from "../../js/types";
-import { wire } from "./fakes";
+import { packed, wire } from "./fakes";
 
 function buffers(spec: Record<string, [number[], number[]]>): BufferMap {
   const raw: Record<string, unknown> = {};
@@ -72,6 +74,59 @@ describe("decodeBuffer", () => {
   it("decodes a whole trait and skips malformed entries", () => {
     const map = decodeBuffers({ a: wire([1], [1]), bad: { shape: [4], data: new ArrayBuffer(4) } });
     expect(Array.from(map.keys())).toEqual(["a"]);
+  });
+});
+
+describe("the packed wire form", () => {
+  it("views each array in the one blob at its offset", () => {
+    const { buffer_layout, buffer_data } = packed({ a: [[2, 2], [1, 2, 3, 4]], s: [[1, 3], "arange"], b: [[3], [7, 8, 9]] });
+    const map = decodePacked(buffer_layout, buffer_data);
+    expect(Array.from(map.get("a")!.data)).toEqual([1, 2, 3, 4]);
+    expect([map.get("a")!.rows, map.get("a")!.cols]).toEqual([2, 2]);
+    expect(Array.from(map.get("b")!.data)).toEqual([7, 8, 9]);
+    expect(Array.from(map.get("s")!.data)).toEqual([0, 1, 2]);
+    expect(map.get("b")!.data.buffer).toBe(buffer_data.buffer); // no copy
+  });
+
+  it("copies a blob that is not 4-byte aligned", () => {
+    const aligned = wire([2], [5, 6]).data;
+    const bytes = new Uint8Array(9);
+    bytes.set(new Uint8Array(aligned.buffer), 1);
+    const map = decodePacked([{ name: "a", shape: [2], offset: 0 }], new DataView(bytes.buffer, 1, 8));
+    expect(Array.from(map.get("a")!.data)).toEqual([5, 6]);
+  });
+
+  it("leaves out entries that are malformed or reach past the data", () => {
+    const { buffer_data } = packed({ a: [[2], [1, 2]] });
+    const map = decodePacked(
+      [
+        { name: "a", shape: [2], offset: 0 },
+        { name: "long", shape: [3], offset: 0 },
+        { name: "odd", shape: [1], offset: 2 },
+        { name: "neg", shape: [-1], offset: 0 },
+        { shape: [1], offset: 0 },
+        null,
+      ],
+      buffer_data,
+    );
+    expect(Array.from(map.keys())).toEqual(["a"]);
+    expect(decodePacked("junk", buffer_data).size).toBe(0);
+    expect(decodePacked([{ name: "a", shape: [1], offset: 0 }], undefined).size).toBe(0);
+  });
+
+  it("resolves track references into the values", () => {
+    const layout = [
+      { target: 0, kind: "prefix", row: 1, length: { $: 2 }, tolerance: { $: 0, n: 2 } },
+      { target: 1, kind: "points", lengths: { $: 2, n: 2 } },
+      { target: 2, kind: "vline", low: { $: 9 }, high: { $: 0, n: 9 } },
+    ];
+    const [a, b, c] = resolveTracks(layout, [0.5, 0.25, 7, 3]) as TrackSpec[];
+    expect(a).toEqual({ target: 0, kind: "prefix", row: 1, length: 7, tolerance: [0.5, 0.25] });
+    expect(b.lengths).toEqual([7, 3]);
+    expect(c.low).toBeUndefined();
+    expect(c.high).toBeUndefined();
+    expect(resolveTracks([{ target: 0, kind: "vline", low: 1 }], undefined)).toEqual([{ target: 0, kind: "vline", low: 1 }]);
+    expect(resolveTracks("junk", [])).toEqual([]);
   });
 });
 
@@ -166,18 +221,18 @@ describe("prefix with simplify (opt-in)", () => {
   });
   const track: TrackSpec = { target: 0, kind: "prefix", x: "sx", y: "sy", simplify: 0.01 };
 
-  it("keeps only points farther than the tolerance from the last kept one", () => {
+  it("ends where the current point was last farther than the tolerance, with no point it does not need", () => {
     const at = (f: number): number[] => Array.from(computeTrack(track, f, bufs)!.x);
     close(at(0), [0]);
     close(at(2), [0]); // 0.002 is within 0.01 * span (2) of 0
     close(at(3), [0, 1]);
     close(at(4), [0, 1]);
-    close(at(5), [0, 1, 2]);
-    close(at(6), [0, 1, 2]); // a NaN at the end is never drawn
-    close(Array.from(computeTrack(track, 5, bufs)!.y), [0, 1, 2]);
+    close(at(5), [0, 2]); // on one straight line: the middle point adds nothing
+    close(at(6), [0, 2]); // a NaN at the end is never drawn
+    close(Array.from(computeTrack(track, 5, bufs)!.y), [0, 2]);
   });
 
-  it("changes its key only when a point is kept, so unchanged paths are not rewritten", () => {
+  it("changes its key only when the drawing changes, so unchanged paths are not rewritten", () => {
     expect([0, 1, 2, 3, 4, 5, 6].map((f) => trackKey(track, f, bufs))).toEqual([1, 1, 1, 2, 2, 3, 3]);
   });
 
@@ -186,9 +241,94 @@ describe("prefix with simplify (opt-in)", () => {
     expect(computeTrack({ ...track, simplify: undefined }, 4, bufs)!.x.length).toBe(5);
   });
 
-  it("respects the row's valid length", () => {
-    close(Array.from(computeTrack({ ...track, length: 3 }, 6, bufs)!.x), [0]);
+  it("respects the row's valid length and always ends on its last valid point", () => {
+    close(Array.from(computeTrack({ ...track, length: 3 }, 6, bufs)!.x), [0, 0.002]);
     close(Array.from(computeTrack({ ...track, length: 4 }, 6, bufs)!.x), [0, 1]);
+  });
+});
+
+describe("prefix with a tolerance in data units", () => {
+  // A right angle, finely sampled: 0..1 along x, then 0..1 along y.
+  const n = 21;
+  const xs = [...Array.from({ length: n }, (_, i) => i / (n - 1)), ...Array.from({ length: n - 1 }, () => 1)];
+  const ys = [...Array.from({ length: n }, () => 0), ...Array.from({ length: n - 1 }, (_, i) => (i + 1) / (n - 1))];
+  const bufs = buffers({ cx: [[1, xs.length], xs], cy: [[1, ys.length], ys] });
+  const track: TrackSpec = { target: 0, kind: "prefix", x: "cx", y: "cy", tolerance: [0.01, 0.01] };
+
+  it("keeps the corner and drops the points along straight runs", () => {
+    const whole = computeTrack({ ...track, whole: true }, 0, bufs)!;
+    close(Array.from(whole.x), [0, 1, 1]);
+    close(Array.from(whole.y), [0, 0, 1]);
+  });
+
+  it("passes within the tolerance of every point of a curve", () => {
+    const m = 200;
+    const cx = Array.from({ length: m }, (_, i) => Math.cos((Math.PI * i) / (m - 1)));
+    const cy = Array.from({ length: m }, (_, i) => Math.sin((Math.PI * i) / (m - 1)));
+    const curve = buffers({ x: [[1, m], cx], y: [[1, m], cy] });
+    const spec: TrackSpec = { target: 0, kind: "prefix", x: "x", y: "y", tolerance: [0.002, 0.002], whole: true };
+    const out = computeTrack(spec, 0, curve)!;
+    expect(out.x.length).toBeLessThan(m / 4);
+    // Every sample lies within the tolerance of the drawn polyline.
+    for (let i = 0; i < m; i++) {
+      let best = Infinity;
+      for (let j = 0; j + 1 < out.x.length; j++) {
+        const [ax, ay, bx, by] = [out.x[j], out.y[j], out.x[j + 1], out.y[j + 1]];
+        const t = Math.max(0, Math.min(1, ((cx[i] - ax) * (bx - ax) + (cy[i] - ay) * (by - ay)) / ((bx - ax) ** 2 + (by - ay) ** 2)));
+        best = Math.min(best, Math.hypot(cx[i] - ax - t * (bx - ax), cy[i] - ay - t * (by - ay)));
+      }
+      expect(best).toBeLessThanOrEqual(0.002 + 1e-6);
+    }
+  });
+
+  it("stays within the tolerance on a long winding path with a slow tail", () => {
+    const m = 3000; // more than one window of points, and a tail thinner than the tolerance
+    const sx = Array.from({ length: m }, (_, i) => Math.exp(-i / 600) * Math.cos(i / 40));
+    const sy = Array.from({ length: m }, (_, i) => Math.exp(-i / 600) * Math.sin(i / 40));
+    const spiral = buffers({ x: [[1, m], sx], y: [[1, m], sy] });
+    const spec: TrackSpec = { target: 0, kind: "prefix", x: "x", y: "y", tolerance: [0.001, 0.001], whole: true };
+    const out = computeTrack(spec, 0, spiral)!;
+    expect(out.x.length).toBeLessThan(m / 4);
+    expect([out.x[0], out.y[0]]).toEqual([sx[0], sy[0]].map(Math.fround));
+    expect([out.x[out.x.length - 1], out.y[out.y.length - 1]]).toEqual([sx[m - 1], sy[m - 1]].map(Math.fround));
+    let worst = 0;
+    for (let i = 0; i < m; i++) {
+      let best = Infinity;
+      for (let j = 0; j + 1 < out.x.length; j++) {
+        const [ax, ay, bx, by] = [out.x[j], out.y[j], out.x[j + 1], out.y[j + 1]];
+        const l2 = (bx - ax) ** 2 + (by - ay) ** 2;
+        const t = l2 > 0 ? Math.max(0, Math.min(1, ((sx[i] - ax) * (bx - ax) + (sy[i] - ay) * (by - ay)) / l2)) : 0;
+        best = Math.min(best, Math.hypot(sx[i] - ax - t * (bx - ax), sy[i] - ay - t * (by - ay)));
+      }
+      worst = Math.max(worst, best);
+    }
+    expect(worst).toBeLessThanOrEqual(0.001 + 1e-6);
+  });
+
+  it("with lag, rewrites only when the point is that many tolerances from the drawn end", () => {
+    const lagged = { ...track, lag: 12 }; // 0.12: a rewrite every third sample (0.15 apart)
+    const keys = Array.from({ length: xs.length }, (_, f) => trackKey(lagged, f, bufs));
+    const changes = keys.filter((k, i) => i > 0 && k !== keys[i - 1]).length;
+    expect(changes).toBeLessThanOrEqual(Math.ceil(xs.length / 3) + 1);
+    expect(keys.map((k, f) => k === trackKey(track, f, bufs)).every(Boolean)).toBe(false);
+    // Between changes the drawing is the same; at the last frame the path is whole.
+    const last = computeTrack(lagged, xs.length - 1, bufs)!;
+    expect(last.x[last.x.length - 1]).toBe(1);
+    expect(last.y[last.y.length - 1]).toBe(1);
+  });
+
+  it("with log_tolerance keeps what a log axis shows near zero", () => {
+    const m = 60;
+    const lx = Array.from({ length: m }, (_, i) => i);
+    const ly = lx.map((i) => 10 ** (-i / 6)); // 1 down to 1e-10, straight on a log axis
+    const bend = ly.map((v, i) => (i === 40 ? v * 100 : v)); // a bump only a log axis shows
+    const b = buffers({ x: [[1, m], lx], y: [[1, m], bend] });
+    const spec: TrackSpec = { target: 0, kind: "prefix", x: "x", y: "y", tolerance: [0.5, 0.001], whole: true };
+    const linear = computeTrack(spec, 0, b)!;
+    const logSafe = computeTrack({ ...spec, log_tolerance: 0.01 }, 0, b)!;
+    expect(Array.from(linear.x)).not.toContain(40);
+    expect(Array.from(logSafe.x)).toContain(40);
+    expect(logSafe.x.length).toBeLessThan(m / 3);
   });
 });
 
@@ -361,6 +501,15 @@ describe("vline and the rest", () => {
     const track: TrackSpec = { target: 0, kind: "vline", low: -2, high: 8 };
     expect(plain(computeTrack(track, 7, new Map()))).toEqual({ x: [7, 7], y: [-2, 8] });
     expect(trackKey(track, 7, new Map())).toBe(7);
+  });
+
+  it("with every and length stands at multiples of every, and exactly on the last frame", () => {
+    const track: TrackSpec = { target: 0, kind: "vline", low: 0, high: 1, every: 3, length: 11 };
+    const at = (f: number): number => computeTrack(track, f, new Map())!.x[0];
+    expect([0, 1, 2, 3, 4, 8, 9, 10].map(at)).toEqual([0, 0, 0, 3, 3, 6, 9, 10]);
+    expect([0, 1, 2, 3, 10].map((f) => trackKey(track, f, new Map()))).toEqual([0, 0, 0, 3, 10]);
+    expect(computeTrack({ ...track, every: undefined }, 5, new Map())!.x[0]).toBe(5);
+    expect(computeTrack({ ...track, every: 1.5 }, 5, new Map())!.x[0]).toBe(5);
   });
 
   it("returns null for an unknown kind", () => {

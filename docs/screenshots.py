@@ -30,6 +30,8 @@ SHOTS = [
     ("one_axis_robot.ipynb", ".jgw-grad-descent", 0, "robot.png"),
     ("one_axis_robot.ipynb", ".jgw-grad-descent", 1, "surface.png"),
     ("mle_gaussian.ipynb", ".jgw-grad-descent", 0, "mle.png"),
+    ("mle_gaussian.ipynb", ".jgw-grad-descent", 1, "minibatch.png"),
+    ("your_own_function.ipynb", ".jgw-formula-box", 0, "formula.png"),
     ("linear_regression.ipynb", ".jgw-grad-descent", 0, "regression.png"),
 ]
 

@@ -978,8 +978,8 @@ class GradDescentWidget(ipywidgets.VBox):
 
         A fast descent finishes here. A slow one computes for COMPUTE_BUDGET seconds,
         then goes on in chunks between the kernel's messages (with progress shown and
-        partial paths streamed) when an event loop runs; without one, or with
-        ``wait``, it finishes here.
+        partial paths streamed) in a Jupyter kernel; outside one (a script, a test),
+        or with ``wait``, it finishes here.
         """
         self._cancel_job()
         job = ChunkedRun(
@@ -988,7 +988,7 @@ class GradDescentWidget(ipywidgets.VBox):
             minibatch=self._minibatch(),
         )  # fmt: skip
         self._job, self._job_started = job, time.perf_counter()
-        loop = _running_loop()
+        loop = kernel_loop()
         if job.advance(math.inf if wait or loop is None else COMPUTE_BUDGET):
             return self._finish_job(job, fast=True)
         self._partial_shown = time.perf_counter()
@@ -1013,7 +1013,7 @@ class GradDescentWidget(ipywidgets.VBox):
         if time.perf_counter() - self._partial_shown >= PARTIAL_EVERY:
             self._partial_shown = time.perf_counter()
             self._guard(self._show_run, job.result(), False)
-        loop = _running_loop()
+        loop = kernel_loop()
         if loop is not None:
             loop.call_later(COMPUTE_GAP, self._continue_job, job)
         else:
@@ -1316,8 +1316,23 @@ class GradDescentWidget(ipywidgets.VBox):
             close_tree(widget)
 
 
-def _running_loop() -> asyncio.AbstractEventLoop | None:
-    """The event loop running this callback (a Jupyter kernel's), or None in a script."""
+def kernel_loop() -> asyncio.AbstractEventLoop | None:
+    """The event loop of the Jupyter kernel running this code, or None (a script, a test).
+
+    Only a kernel's loop goes round between messages; another library's loop that is
+    merely registered as running (Playwright's sync API keeps one) would never run a
+    slow descent's next chunk, so outside a kernel the descent finishes at once.
+
+    Example:
+        >>> kernel_loop() is None  # a doctest runs in no kernel
+        True
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with ipywidgets
+        return None
+    if getattr(get_ipython(), "kernel", None) is None:
+        return None
     try:
         return asyncio.get_running_loop()
     except RuntimeError:

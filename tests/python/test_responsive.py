@@ -3,7 +3,9 @@
 import asyncio
 import math
 import textwrap
+import threading
 import time
+from unittest import mock
 
 import jax
 import jax.numpy as jnp
@@ -13,6 +15,7 @@ from kernel_session import run_cell, started_kernel
 
 from jaxgrad_widgets import GradDescentWidget
 from jaxgrad_widgets.engine import ChunkedRun, Objective, descent_for, trajectories
+from jaxgrad_widgets.widgets import grad_descent
 from jaxgrad_widgets.widgets.grad_descent import COMPUTE_BUDGET
 
 #: Seconds each gradient of the slow objective takes (its value is instant).
@@ -52,6 +55,33 @@ def _widget(**kwargs):
 def _expected(lr, steps=20):
     obj = Objective(slow_bowl)
     return trajectories(obj, "sgd", [[1.5, 1.0]], steps, {"learning_rate": lr}).params
+
+
+def _this_threads_loop():
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+def in_kernel_loop(scenario):
+    """Run the coroutine function ``scenario`` the way a kernel runs widget code: in an
+    event loop, which the widget takes for the kernel's. In a thread of its own, as the
+    test process may hold another library's loop (Playwright's, from the browser tests)."""
+    failures = []
+
+    def run():
+        try:
+            asyncio.run(scenario())
+        except BaseException as err:  # re-raised in the test's thread
+            failures.append(err)
+
+    with mock.patch.object(grad_descent, "kernel_loop", _this_threads_loop):
+        thread = threading.Thread(target=run)
+        thread.start()
+        thread.join()
+    if failures:
+        raise failures[0]
 
 
 async def _until_done(w, timeout=60.0):
@@ -111,7 +141,7 @@ def test_a_slow_descent_lets_the_event_loop_run_and_shows_progress():
         assert w.player.n_frames == 21
         w.close()
 
-    asyncio.run(scenario())
+    in_kernel_loop(scenario)
 
 
 def test_partial_paths_are_streamed_while_computing():
@@ -125,7 +155,7 @@ def test_partial_paths_are_streamed_while_computing():
         assert w.player.n_frames == 41
         w.close()
 
-    asyncio.run(scenario())
+    in_kernel_loop(scenario)
 
 
 def test_a_new_input_supersedes_a_running_descent():
@@ -141,7 +171,7 @@ def test_a_new_input_supersedes_a_running_descent():
         assert w.status[0]["final_point"] == pytest.approx(tuple(_expected(0.2)[0, -1]))
         w.close()
 
-    asyncio.run(scenario())
+    in_kernel_loop(scenario)
 
 
 def test_python_reads_finish_a_running_descent_and_close_cancels_it():
@@ -156,7 +186,7 @@ def test_python_reads_finish_a_running_descent_and_close_cancels_it():
         await asyncio.sleep(0.2)
         assert job.done < job.total  # closing stopped it
 
-    asyncio.run(scenario())
+    in_kernel_loop(scenario)
 
 
 def test_a_real_kernel_answers_while_a_slow_descent_runs():
@@ -188,7 +218,7 @@ def test_fast_objectives_still_finish_at_once():
         assert w._job is None and not math.isnan(w.status[0]["loss"])
         assert w.result.summary(0) == "converged at step 81"
 
-    asyncio.run(scenario())
+    in_kernel_loop(scenario)
 
 
 def test_no_minima_search_for_a_slow_gradient():

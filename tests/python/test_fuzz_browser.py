@@ -20,12 +20,9 @@ valid and invalid, and after every message checks:
 - at the end, after a last valid learning-rate message, the widget holds that rate
   and its trajectory is what the engine computes from the widget's inputs.
 
-Known bugs kept out of the generated inputs (each has a strict xfail in
-test_bad_inputs.py): a NaN or infinite Player ``speed`` (JSON cannot carry it from a
-browser anyway), a browser-sent ``n_frames`` (the Player's front end never sends it),
-a DerivativeWidget drag whose point has no "x" (bqplot always sends one), and an
-integer beyond float range (a browser's JSON cannot hold one) for SurfaceView's
-frame and camera and DerivativeWidget's drags.
+Left out of the generated inputs, and checked directly in test_bad_inputs.py: a NaN or
+infinite Player ``speed`` (JSON cannot carry it from a browser) and a browser-sent
+``n_frames`` (the Player's front end never sends it).
 Marker arrays use only the forms bqplot's ``array_from_json`` accepts (a list of
 numbers or strings, or a binary buffer); ``null`` inside a list and non-list JSON
 (``false``, ``"x"``) make bqplot itself raise (in ``array_from_json`` or
@@ -324,9 +321,7 @@ FLOATABLE = st.one_of(
     st.sampled_from([0, -1, "0.5", "1e-3", "nan", "-inf", "1e999"]),
     JUNK,
 )
-#: Plus an integer beyond float range (JSON text can carry one; float() overflows). Left
-#: out for SurfaceView and DerivativeWidget, whose checks let that OverflowError escape
-#: (xfail in test_bad_inputs.py).
+#: Plus an integer beyond float range (JSON text can carry one; float() overflows).
 NUMBERS = st.one_of(FLOATABLE, st.just(10**400))
 GRID_EXPONENT = st.integers(-400, 60)  # learning rates 1e-4 .. ~4 on the slider's grid
 INDEXES = st.one_of(st.integers(-3, 9), st.none(), st.text(max_size=2), st.booleans())
@@ -373,16 +368,15 @@ GESTURE = st.tuples(
         max_size=4,
     ),
 )
-#: A drag of the derivative widget's marker: only x matters. A point without "x" and
-#: an x beyond float range are left out: DerivativeWidget._on_drag raises KeyError or
-#: OverflowError on them (xfail in test_bad_inputs).
+#: A drag of the derivative widget's marker: only x matters (missing, junk or beyond
+#: float range included).
 X_DRAG = st.fixed_dictionaries(
     {},
     optional={
         "event": st.sampled_from(["drag", "drag_end", "drag_start", "hover", ""]),
         "index": st.one_of(st.integers(-3, 3), NUMBERS),
         "point": st.one_of(
-            st.fixed_dictionaries({"x": FLOATABLE}, optional={"y": NUMBERS}),
+            st.fixed_dictionaries({}, optional={"x": NUMBERS, "y": NUMBERS}),
             st.none(),
             st.floats(),
             st.text(max_size=2),
@@ -391,10 +385,10 @@ X_DRAG = st.fixed_dictionaries(
 )
 CAMERA = st.fixed_dictionaries(
     {},
-    optional={"elevation": FLOATABLE, "azimuth": FLOATABLE, "zoom": FLOATABLE, "evil": NUMBERS},
+    optional={"elevation": NUMBERS, "azimuth": NUMBERS, "zoom": NUMBERS, "evil": NUMBERS},
 )
 SURFACE_STATE = st.fixed_dictionaries(
-    {}, optional={"frame": FLOATABLE, "camera": st.one_of(JUNK, CAMERA)}
+    {}, optional={"frame": NUMBERS, "camera": st.one_of(JUNK, CAMERA)}
 )
 PLAYER_STATE = st.fixed_dictionaries(
     {},

@@ -83,7 +83,7 @@ class ChunkedRun:
         per_record = self.descent.record_seconds.get(self._padded)
         if per_record is None:
             return 1  # nothing measured yet: one record tells the cost of the rest
-        return int(max(1, min(self.total - self.done, seconds_left / per_record)))
+        return int(max(1, min(self.total - self.done, seconds_left / max(per_record, 1e-9))))
 
     def _measured(self, per_record: float) -> None:
         """Keep the cost per record: up at once when it grows, down by halves when it

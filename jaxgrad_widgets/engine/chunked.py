@@ -79,8 +79,7 @@ class ChunkedRun:
         """The fraction of records computed, from 0 to 1."""
         return self.done / self.total
 
-    def _chunk_size(self, seconds_left: float) -> int:
-        per_record = self.descent.record_seconds.get(self._padded)
+    def _chunk_size(self, seconds_left: float, per_record: float | None) -> int:
         if per_record is None:
             return 1  # nothing measured yet: one record tells the cost of the rest
         return int(max(1, min(self.total - self.done, seconds_left / max(per_record, 1e-9))))
@@ -114,7 +113,7 @@ class ChunkedRun:
             if ran and (left <= 0 or (per_record is not None and per_record > left)):
                 break
             ran = True
-            size = self._chunk_size(left)
+            size = self._chunk_size(left, per_record)
             traces, call_started = descent.trace_count, time.perf_counter()
             self._carry = descent._advance(
                 self._carry, job.controls, self.done, self.done + size, job.batch_size, job.data

@@ -269,12 +269,16 @@ class Descent:
         return init, step
 
     @staticmethod
-    def _watch(i, params, loss, grad, tol, diverged, converged):
-        """Update the first-divergence and first-convergence step of each start."""
-        finite = jnp.isfinite(loss) & jnp.isfinite(params).all(axis=-1)
-        diverged = jnp.where((diverged < 0) & ~finite, i, diverged)
-        small = (jnp.linalg.norm(grad, axis=-1) < tol) & (diverged < 0)
-        converged = jnp.where((converged < 0) & small, i, converged)
+    def _watch(i, params, loss, grad, tol, diverged, converged, xp=jnp):
+        """Update the first-divergence and first-convergence step of each start.
+
+        ``xp`` is jnp inside the kernels and numpy on the un-jitted path, where a jnp
+        call per step would cost a dispatch each.
+        """
+        finite = xp.isfinite(loss) & xp.isfinite(params).all(axis=-1)
+        diverged = xp.where((diverged < 0) & ~finite, i, diverged)
+        small = (xp.linalg.norm(grad, axis=-1) < tol) & (diverged < 0)
+        converged = xp.where((converged < 0) & small, i, converged)
         return finite, diverged, converged
 
     def _recorder(self, controls, batch_size, data):
@@ -377,29 +381,24 @@ class Descent:
         return params, states, record, never, never.copy()
 
     def _advance_eager(self, carry, controls, first, last, batch_size, data):
-        tol, seed, mask = (
-            float(controls[1]),
-            int(controls[2]),
-            np.asarray(controls[3:][: len(self._all_free)]),
-        )
+        _, tol, seed, mask, _ = self._unpack_controls(np.asarray(controls))
         value_and_grad = jax.value_and_grad(self.objective.value_with)
-        sample = minibatch_sampler(data, batch_size, seed) if batch_size else None
+        sample = minibatch_sampler(data, batch_size, int(seed)) if batch_size else None
         params, states, record, diverged, converged = carry
+        dim = self.objective.dim
         for i in range(int(first), int(last)):
             batch = sample(i) if sample is not None else None
             for j, p in enumerate(params):
                 loss, grad = value_and_grad(p, batch)
-                row = np.concatenate([np.asarray(p), [float(loss)], np.asarray(grad)])
-                record[i, j] = row
-                with np.errstate(over="ignore", invalid="ignore"):
-                    finite = bool(np.isfinite(row[: len(mask) + 1]).all())
-                    small = float(np.linalg.norm(row[len(mask) + 1 :] * mask)) < tol
-                if diverged[j] < 0 and not finite:
-                    diverged[j] = i
-                if converged[j] < 0 and diverged[j] < 0 and small:
-                    converged[j] = i
+                record[i, j] = np.concatenate([np.asarray(p), [float(loss)], np.asarray(grad)])
                 params[j], states[j] = self._optimizer_step(p, states[j], grad, controls)
-        return carry
+            rows = record[i]
+            with np.errstate(over="ignore", invalid="ignore"):  # diverging rows overflow
+                _, diverged, converged = self._watch(
+                    i, rows[:, :dim], rows[:, dim], rows[:, dim + 1 :] * mask, tol,
+                    diverged, converged, xp=np,
+                )  # fmt: skip
+        return params, states, record, diverged, converged
 
     def _paths_eager(self, starts, controls, buffer_len, batch_size, data):
         carry = self._begin_eager(starts, controls, buffer_len)

@@ -60,14 +60,11 @@ starts = {starts}
 w = GradDescentWidget(goldfield, starts=starts, steps={steps}, learning_rate=0.001)
 w"""
 
-MATPLOTLIB_CELL = """\
-%matplotlib inline
+#: The hand-written path both references use: 300 steps of goldfield from (0.1, 0.1).
+REFERENCE_PATH = """\
 import jax, jax.numpy as jnp, numpy as np
-import matplotlib.pyplot as plt
-from ipywidgets import interact, FloatLogSlider
 from jaxgrad_widgets.functions import goldfield
 
-xs = np.linspace(-2, 2, 120); X, Y = np.meshgrid(xs, xs); Z = goldfield(X, Y)
 grad = jax.grad(lambda p: goldfield(p[0], p[1]))
 
 @jax.jit
@@ -75,6 +72,16 @@ def path(lr):
     def step(p, _):
         return p - lr * grad(p), p
     return jax.lax.scan(step, jnp.array([0.1, 0.1]), None, length=301)[1]
+"""
+
+MATPLOTLIB_CELL = (
+    REFERENCE_PATH
+    + """
+%matplotlib inline
+import matplotlib.pyplot as plt
+from ipywidgets import interact, FloatLogSlider
+
+xs = np.linspace(-2, 2, 120); X, Y = np.meshgrid(xs, xs); Z = goldfield(X, Y)
 
 def draw(learning_rate=0.001):
     p = np.asarray(path(learning_rate))
@@ -86,19 +93,13 @@ def draw(learning_rate=0.001):
     plt.show()
 
 interact(draw, learning_rate=FloatLogSlider(value=0.001, base=10, min=-5, max=1, step=0.01))"""
+)
 
 # The floor: the least a slider -> JAX -> bqplot update can cost on this platform.
-FLOOR_CELL = """\
-import jax, jax.numpy as jnp, numpy as np, bqplot, ipywidgets
-from jaxgrad_widgets.functions import goldfield
-
-grad = jax.grad(lambda p: goldfield(p[0], p[1]))
-
-@jax.jit
-def path(lr):
-    def step(p, _):
-        return p - lr * grad(p), p
-    return jax.lax.scan(step, jnp.array([0.1, 0.1]), None, length=301)[1]
+FLOOR_CELL = (
+    REFERENCE_PATH
+    + """
+import bqplot, ipywidgets
 
 scales = {"x": bqplot.LinearScale(min=-2.0, max=2.0), "y": bqplot.LinearScale(min=-2.0, max=2.0)}
 p = np.asarray(path(0.001), dtype=np.float32)
@@ -116,6 +117,7 @@ def update(change):
 
 slider.observe(update, "value")
 ipywidgets.VBox([slider, fig])"""
+)
 
 # Installs a keydown timestamp and waits for the next change of the watched element.
 _ARM_JS = """([selector, attribute]) => {

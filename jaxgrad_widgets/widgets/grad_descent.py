@@ -21,7 +21,6 @@ Example:
 
 from __future__ import annotations
 
-import asyncio
 import html
 import math
 import time
@@ -64,7 +63,7 @@ from .controls import STEPS_RANGE, OptimizerControls, SamplingControls
 from .display import DisplayTransforms
 from .figures import CurveFigure, LossFigure, MapFigure
 from .inputs import clamp_value, drag_event, marker_points
-from .lifecycle import replace_earlier_runs
+from .lifecycle import kernel_loop, replace_earlier_runs
 from .palette import start_color
 from .player import Player
 from .status import StartStatus, shown_errors, status_line_html, status_table_html
@@ -1000,11 +999,9 @@ class GradDescentWidget(ipywidgets.VBox):
         """One more chunk of a slow descent, unless an input changed since it began."""
         if job is not self._job:
             return  # superseded: a newer input started its own run
-        try:
-            finished = job.advance(COMPUTE_BUDGET)
-        except Exception as err:  # a failing objective ends the run, visibly
+        finished = self._guard(job.advance, COMPUTE_BUDGET)
+        if finished is None:  # the objective failed: the status line says how; the run ends
             self._cancel_job()
-            self._guard(_raise, err)
             return
         if finished:
             self._guard(self._finish_job, job, False)
@@ -1314,33 +1311,6 @@ class GradDescentWidget(ipywidgets.VBox):
         super().close()
         for widget in widgets:
             close_tree(widget)
-
-
-def kernel_loop() -> asyncio.AbstractEventLoop | None:
-    """The event loop of the Jupyter kernel running this code, or None (a script, a test).
-
-    Only a kernel's loop goes round between messages; another library's loop that is
-    merely registered as running (Playwright's sync API keeps one) would never run a
-    slow descent's next chunk, so outside a kernel the descent finishes at once.
-
-    Example:
-        >>> kernel_loop() is None  # a doctest runs in no kernel
-        True
-    """
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover - IPython comes with ipywidgets
-        return None
-    if getattr(get_ipython(), "kernel", None) is None:
-        return None
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        return None
-
-
-def _raise(err: Exception) -> None:
-    raise err
 
 
 def _time_gradient(objective: Objective, point: np.ndarray) -> float:

@@ -1,4 +1,6 @@
-"""Re-running a notebook cell replaces the dashboards its earlier run made.
+"""The kernel a widget runs in: its event loop, and the cells it runs.
+
+Re-running a notebook cell replaces the dashboards its earlier run made.
 
 ipywidgets keeps every widget alive until it is closed, and running a cell again
 replaces its output on the page but not its widgets in the kernel: a workshop that
@@ -20,6 +22,7 @@ Example:
 
 from __future__ import annotations
 
+import asyncio
 import weakref
 from typing import Any
 
@@ -32,6 +35,39 @@ REPLACE_ON_RERUN = True
 _MADE_BY_CELL: dict[str, tuple[str, list[weakref.ref[ipywidgets.Widget]]]] = {}
 
 
+def running_kernel() -> Any:
+    """The Jupyter kernel (ipykernel) running this code, or None (a script, a test).
+
+    Example:
+        >>> running_kernel() is None  # a doctest runs in no kernel
+        True
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with ipywidgets
+        return None
+    return getattr(get_ipython(), "kernel", None)
+
+
+def kernel_loop() -> asyncio.AbstractEventLoop | None:
+    """The event loop of the Jupyter kernel running this code, or None (a script, a test).
+
+    Only a kernel's loop goes round between messages; another library's loop that is
+    merely registered as running (Playwright's sync API keeps one) would never run a
+    slow descent's next chunk, so outside a kernel the descent finishes at once.
+
+    Example:
+        >>> kernel_loop() is None  # a doctest runs in no kernel
+        True
+    """
+    if running_kernel() is None:
+        return None
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
 def current_cell_run() -> tuple[str, str] | None:
     """(cell id, request id) of the notebook cell being run, or None outside one.
 
@@ -39,11 +75,7 @@ def current_cell_run() -> tuple[str, str] | None:
         >>> current_cell_run() is None  # a doctest is not a notebook cell
         True
     """
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover - IPython comes with ipywidgets
-        return None
-    kernel = getattr(get_ipython(), "kernel", None)
+    kernel = running_kernel()
     parent: Any = kernel.get_parent() if kernel is not None else None
     if not parent or parent.get("header", {}).get("msg_type") != "execute_request":
         return None

@@ -36,9 +36,8 @@ from ..engine import (
 from ..engine.derivatives import sample_count
 from ..engine.shared import shared_objective
 from ..functions import describe
-from .grad_descent import close_tree
 from .inputs import clamp_value
-from .lifecycle import replace_earlier_runs
+from .lifecycle import close_tree, replace_earlier_runs
 from .palette import CRITICAL_POINT_COLORS, DERIVATIVE_COLORS, TANGENT_COLOR
 
 _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")

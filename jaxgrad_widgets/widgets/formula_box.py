@@ -28,8 +28,8 @@ import numpy as np
 import traitlets
 
 from ..formula import CONSTANTS, FUNCTIONS, Formula, FormulaError, parse_formula
-from .grad_descent import GradDescentWidget, close_tree
-from .lifecycle import replace_earlier_runs
+from .grad_descent import GradDescentWidget
+from .lifecycle import close_tree, replace_earlier_runs
 from .status import shown_errors, status_line_html
 
 #: The formula a new box starts with: goldfield, two valleys and a saddle.

@@ -63,7 +63,7 @@ from .controls import STEPS_RANGE, OptimizerControls, SamplingControls
 from .display import DisplayTransforms
 from .figures import CurveFigure, LossFigure, MapFigure
 from .inputs import clamp_value, drag_event, marker_points
-from .lifecycle import kernel_loop, replace_earlier_runs
+from .lifecycle import close_tree, kernel_loop, replace_earlier_runs
 from .palette import start_color
 from .player import Player
 from .status import StartStatus, shown_errors, status_line_html, status_table_html
@@ -108,30 +108,6 @@ class _Required(traitlets.Any):
         if value is None:
             raise ObjectiveError(f"{self.name} cannot be None")
         return value
-
-
-def close_tree(widget: ipywidgets.Widget) -> None:
-    """Close a widget and every widget its traits hold (figures, marks, scales, layouts).
-
-    Example:
-        >>> box = ipywidgets.VBox([ipywidgets.IntSlider()])
-        >>> slider = box.children[0]; close_tree(box); slider.comm is None
-        True
-    """
-    seen: set[int] = set()
-    pending = [widget]
-    while pending:
-        current = pending.pop()
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        for name in current.keys:
-            value = getattr(current, name, None)
-            items = value if isinstance(value, list | tuple) else (
-                value.values() if isinstance(value, dict) else [value]
-            )  # fmt: skip
-            pending.extend(v for v in items if isinstance(v, ipywidgets.Widget))
-        current.close()
 
 
 def _as_points(value: Any, dim: int) -> np.ndarray:

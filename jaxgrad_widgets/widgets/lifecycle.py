@@ -1,4 +1,4 @@
-"""The kernel a widget runs in: its event loop, and the cells it runs.
+"""A widget's life: the kernel it runs in (its event loop, its cells) and closing it.
 
 Re-running a notebook cell replaces the dashboards its earlier run made.
 
@@ -104,3 +104,27 @@ def replace_earlier_runs(widget: ipywidgets.Widget) -> None:
         made = []
     made.append(weakref.ref(widget))
     _MADE_BY_CELL[cell] = (request, made)
+
+
+def close_tree(widget: ipywidgets.Widget) -> None:
+    """Close a widget and every widget its traits hold (figures, marks, scales, layouts).
+
+    Example:
+        >>> box = ipywidgets.VBox([ipywidgets.IntSlider()])
+        >>> slider = box.children[0]; close_tree(box); slider.comm is None
+        True
+    """
+    seen: set[int] = set()
+    pending = [widget]
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        for name in current.keys:
+            value = getattr(current, name, None)
+            items = value if isinstance(value, list | tuple) else (
+                value.values() if isinstance(value, dict) else [value]
+            )  # fmt: skip
+            pending.extend(v for v in items if isinstance(v, ipywidgets.Widget))
+        current.close()

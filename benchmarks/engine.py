@@ -8,6 +8,11 @@ References, measured in the same run:
       recording params and loss, with results copied to numpy as the engine does.
 The engine records params, loss and gradient per step, checks finiteness and
 convergence, and accepts any optimizer and traced hyperparameters.
+
+Family cases (one ``Descent.family`` call at many learning rates, each member bit for
+bit its single run) are measured against the same members as that many single
+``Descent.run`` / ``Descent.finals`` calls, and as that many calls of the hand-written
+loop (with the learning rate as an argument, so none recompiles).
 """
 
 from __future__ import annotations
@@ -95,6 +100,51 @@ def hand_written_finals(steps: int):
     return jax.jit(jax.vmap(descend))
 
 
+def interleaved_medians(fns: list[Callable[[], object]], repeats: int) -> list[float]:
+    """Median seconds of each function, timed in turn so that load on the machine hits all."""
+    for _ in range(2):
+        for fn in fns:
+            fn()
+    times: list[list[float]] = [[] for _ in fns]
+    for _ in range(repeats):
+        for fn, bucket in zip(fns, times, strict=True):
+            start = time.perf_counter()
+            fn()
+            bucket.append(time.perf_counter() - start)
+    return [statistics.median(t) for t in times]
+
+
+def hand_written_rate_paths(steps: int):
+    """hand_written_paths with the learning rate as a traced argument (one member)."""
+
+    def descend(p0, lr):
+        def step(p, _):
+            loss, g = jax.value_and_grad(goldfield_vec)(p)
+            return p - lr * g, (p, loss)
+
+        _, (path, losses) = jax.lax.scan(step, p0, None, length=steps + 1)
+        return path, losses
+
+    return jax.jit(descend), jax.jit(jax.vmap(descend, in_axes=(0, None)))
+
+
+def hand_written_rate_finals(steps: int):
+    """hand_written_finals with the learning rate as a traced argument (one member)."""
+
+    def descend(p0, lr):
+        def step(p, _):
+            return p - lr * jax.grad(goldfield_vec)(p), None
+
+        last, _ = jax.lax.scan(step, p0, None, length=steps)
+        return last, goldfield_vec(last)
+
+    return jax.jit(jax.vmap(descend, in_axes=(0, None)))
+
+
+#: The learning-rate slider's whole grid: 10**-5 to 10**1 in steps of 0.01 (601 rates).
+SLIDER_RATES = np.clip(10.0 ** (np.arange(-500, 101) / 100), 1e-5, 10.0)
+
+
 def to_numpy(outputs) -> None:
     for out in outputs:
         np.asarray(out)
@@ -142,6 +192,47 @@ def main() -> None:
     )
     rows.append(("256x256 grid x 500 steps (finals)", grid.shape[0] * 500, t_ref, t_engine))
 
+    family_rows = []
+
+    def family_case(label, rates, k, steps, finals, repeats):
+        starts = rng.uniform(-2, 2, (k, 2)).astype(np.float32)
+        rates = [float(r) for r in rates]
+        if finals:
+            by_hand = hand_written_rate_finals(steps)
+
+            def hand_written():
+                for r in rates:
+                    to_numpy(by_hand(jnp.asarray(starts), r))
+
+            def singles():
+                for r in rates:
+                    descent.finals(starts, steps, {"learning_rate": r})
+        else:
+            one, many = hand_written_rate_paths(steps)
+
+            def hand_written():
+                for r in rates:
+                    if k == 1:
+                        to_numpy(one(jnp.asarray(starts[0]), r))
+                    else:
+                        to_numpy(many(jnp.asarray(starts), r))
+
+            def singles():
+                for r in rates:
+                    descent.run(starts, steps, {"learning_rate": r})
+
+        def family():
+            descent.family(starts, steps, values=rates, finals=finals)
+
+        times = interleaved_medians([family, singles, hand_written], repeats)
+        family_rows.append((label, len(rates) * k * steps, *times))
+
+    family_case("41 rates x 1 start x 300 steps", 10.0 ** (np.arange(-40, 1) / 10), 1, 300,
+                False, 100)  # fmt: skip
+    family_case("12 rates x 16 starts x 1000 steps", 10.0 ** (np.arange(-12, 0) / 4), 16, 1000,
+                False, 30)  # fmt: skip
+    family_case("601 rates x 16 starts x 1000 (finals)", SLIDER_RATES, 16, 1000, True, 5)
+
     print()
     print(f"{'case':36} {'hand-written':>13} {'engine':>11} {'ratio':>6} {'steps/s':>13}")
     for label, total_steps, t_ref, t_engine in rows:
@@ -149,6 +240,18 @@ def main() -> None:
             f"{label:36} {t_ref * 1e3:10.3f} ms {t_engine * 1e3:8.3f} ms "
             f"{t_engine / t_ref:5.2f}x {total_steps / t_engine:13,.0f}"
         )
+    print()
+    print(
+        f"{'family case (one call)':38} {'family':>10} {'single runs':>12} {'ratio':>6} "
+        f"{'hand-written':>13} {'ratio':>6} {'steps/s':>13}"
+    )
+    for label, total_steps, t_family, t_singles, t_hand in family_rows:
+        print(
+            f"{label:38} {t_family * 1e3:7.2f} ms {t_singles * 1e3:9.2f} ms "
+            f"{t_family / t_singles:5.2f}x {t_hand * 1e3:10.2f} ms {t_family / t_hand:5.2f}x "
+            f"{total_steps / t_family:13,.0f}"
+        )
+    print("(single runs and hand-written: one call per rate; ratio = family / reference)")
     one_start = rows[0][3]
     print()
     print(f"naive loop, 300 steps (un-jitted grad per step): {naive * 1e3:9.1f} ms")

@@ -39,7 +39,7 @@ def answers_while(client, condition: str) -> list[float]:
 
 def report(client, label: str) -> None:
     """Time answers until the running descent ends; print them with the job's chunks."""
-    times = answers_while(client, "w._job is not None")
+    times = answers_while(client, "w.scheduler.job is not None")
     chunks, longest = run_cell(client, "print(len(job.chunks), job.longest_call)").split()
     print(
         f"{label:44} {len(times):>8} {statistics.median(times) * 1e3:>6.1f} ms "
@@ -62,10 +62,10 @@ def main() -> None:
         print(f"{'while':44} {'requests':>8} {'median':>9} {'longest':>9} {'chunks':>7} "
               f"{'longest call':>13}")  # fmt: skip
         started = time.perf_counter()
-        run_cell(client, "w = _widget(steps=60); job = w._job")
+        run_cell(client, "w = _widget(steps=60); job = w.scheduler.job")
         built = time.perf_counter() - started
         report(client, "a 60-step descent at 50 ms per gradient")
-        run_cell(client, "w.learning_rate = 0.2; job = w._job")
+        run_cell(client, "w.learning_rate = 0.2; job = w.scheduler.job")
         report(client, "the same after a learning-rate change")
         run_cell(client, "w.learning_rate = 0.1")
         started = time.perf_counter()

@@ -12,6 +12,12 @@
  * When playback stops (end reached, pause, a step, a scrub released) it commits:
  * sets `frame` and `playing` and calls `save_changes` once.
  *
+ * With a family (see "Families" in player.py) it listens to the family control's
+ * `change:value` itself and, in a microtask after the control moved, redraws
+ * every mark at the current frame with the member at the control's value (or
+ * the run), sending nothing to the kernel: that is what makes a learning-rate
+ * key press redraw the paths without a round trip.
+ *
  * Views talk to it through `play`, `pause`, `seek`, `step`, `reset`, `setSpeed`,
  * and follow it with `subscribe`; Python talks to it through the model's traits.
  */
@@ -19,16 +25,21 @@
 import {
   advance,
   clampFrame,
-  composeTracks,
+  composeMark,
   decodeBuffers,
   decodePacked,
+  drawingPoints,
   frameValue,
+  isLines,
+  memberBuffers,
   resolveTracks,
+  sameKey,
   trackKey,
   type BufferMap,
-  type XY,
+  type Drawing,
+  type TrackKey,
 } from "./tracks";
-import type { Listener, MarkModelLike, ModelLike, TrackSpec } from "./types";
+import type { ControlLike, Listener, MarkModelLike, ModelLike, TrackSpec } from "./types";
 
 /** Turns a target's model id (without "IPY_MODEL_") into its mark model. */
 export type Resolver = (id: string) => Promise<unknown> | unknown;
@@ -71,12 +82,18 @@ export const FRAME_BUDGET_MS = 8;
 export interface DebugEntry {
   /** performance.now() when the event began. */
   t: number;
-  /** "message": a kernel update arrived; "draw": one frame drawn; "mark": one mark written. */
-  event: "message" | "draw" | "mark";
+  /**
+   * "message": a kernel update arrived; "draw": one frame drawn; "mark": one mark
+   * written; "member": a draw that switched between the run and a family member.
+   */
+  event: "message" | "draw" | "mark" | "member";
   ms?: number;
   frame?: number;
   target?: number;
+  /** mark: the points written, over all its lines. */
   points?: number;
+  /** member: the member now shown (-1: the run). */
+  member?: number;
 }
 
 const DEBUG_LIMIT = 20000;
@@ -110,6 +127,21 @@ function isMark(value: unknown): value is MarkModelLike {
   return value != null && typeof (value as MarkModelLike).set === "function";
 }
 
+function isControl(value: unknown): value is ControlLike {
+  const c = value as ControlLike | null;
+  return c != null && typeof c.get === "function" && typeof c.on === "function" && typeof c.off === "function";
+}
+
+/** A reference "IPY_MODEL_<id>" (or a bare id) as the id the resolver takes. */
+function modelId(ref: string): string {
+  return ref.startsWith(REF_PREFIX) ? ref.slice(REF_PREFIX.length) : ref;
+}
+
+/** Within a relative 1e-9: a slider's value against the values Python computed at. */
+export function sameControlValue(a: number, b: number): boolean {
+  return Math.abs(a - b) <= 1e-9 * Math.max(Math.abs(a), Math.abs(b));
+}
+
 /** The resolver anywidget's model offers: its widget manager's `get_model`. */
 export function widgetManagerResolver(model: ModelLike): Resolver | undefined {
   const manager = model.widget_manager;
@@ -131,9 +163,9 @@ function groupTracks(value: unknown): Map<number, TrackSpec[]> {
   return groups;
 }
 
-function sameKeys(a: readonly number[] | undefined, b: readonly number[]): boolean {
+function sameKeys(a: readonly TrackKey[] | undefined, b: readonly TrackKey[]): boolean {
   if (a === undefined || a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  for (let i = 0; i < a.length; i++) if (!sameKey(a[i], b[i])) return false;
   return true;
 }
 
@@ -148,6 +180,18 @@ function sameValues(a: Float64Array, b: Float64Array): boolean {
   return true;
 }
 
+/** Equal drawings: one line against one line, or the same lines row by row. */
+function sameDrawing(a: Drawing, b: Drawing): boolean {
+  if (!isLines(a) || !isLines(b)) return !isLines(a) && !isLines(b) && sameValues(a.x, b.x) && sameValues(a.y, b.y);
+  if (a.x.length !== b.x.length || a.y.length !== b.y.length) return false;
+  for (let i = 0; i < a.x.length; i++) if (!sameValues(a.x[i], b.x[i]) || !sameValues(a.y[i], b.y[i])) return false;
+  return true;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value != null && typeof value === "object" && !Array.isArray(value);
+}
+
 /** The buffers a model holds: the packed traits when present, else `buffers`. */
 function readBuffers(model: ModelLike): BufferMap {
   const layout = model.get("buffer_layout");
@@ -155,17 +199,22 @@ function readBuffers(model: ModelLike): BufferMap {
   return decodeBuffers(model.get("buffers"));
 }
 
-/** The tracks a model holds: `track_layout` resolved when present, else `tracks`. */
-function readTracks(model: ModelLike): unknown {
+/**
+ * The tracks a model holds: `track_layout` resolved when present, else `tracks`.
+ * With `overrides` (a family member's values) those win over the run's values.
+ */
+function readTracks(model: ModelLike, overrides?: Record<string, unknown>): unknown {
   const layout = model.get("track_layout");
-  if (Array.isArray(layout)) return resolveTracks(layout, model.get("track_values"));
-  return model.get("tracks");
+  if (!Array.isArray(layout)) return model.get("tracks");
+  const values = model.get("track_values");
+  if (overrides === undefined) return resolveTracks(layout, values);
+  return resolveTracks(layout, { ...(isRecord(values) ? values : {}), ...overrides });
 }
+
+type Groups = Map<number, TrackSpec[]>;
 
 export class Animator {
   readonly model: ModelLike;
-  /** Settles when the current `targets` have been looked up (for tests). */
-  ready: Promise<void> = Promise.resolve();
 
   private readonly resolver: Resolver | undefined;
   private readonly scheduler: Scheduler;
@@ -176,16 +225,39 @@ export class Animator {
   private readonly listeners: [string, Listener][] = [];
   private readonly subscribers = new Set<AnimatorListener>();
 
+  /** What is drawn: the run's buffers and tracks, or a family member's. */
   private buffers: BufferMap = new Map();
-  private groups = new Map<number, TrackSpec[]>();
+  private groups: Groups = new Map();
+  private runBuffers: BufferMap = new Map();
+  private runGroups: Groups = new Map();
   private marks: (MarkModelLike | null)[] = [];
   private readonly markCache = new Map<string, MarkModelLike>();
-  private readonly lastKeys = new Map<number, number[]>();
+  private readonly lastKeys = new Map<number, TrackKey[]>();
   /** What each mark was last given, to skip writing equal data again. */
-  private readonly written = new Map<number, XY>();
-  private buffersStale = false;
-  private tracksStale = false;
+  private readonly written = new Map<number, Drawing>();
+  private buffersStale = true;
+  private tracksStale = true;
   private resolveGeneration = 0;
+  private targetsReady: Promise<void> = Promise.resolve();
+
+  // The family (see "Families" in player.py).
+  private familyBuffers: BufferMap = new Map();
+  /** Per member, kept while the family lasts: tracks.ts caches by buffer identity. */
+  private readonly memberMaps = new Map<number, BufferMap>();
+  private readonly memberGroups = new Map<number, Groups>();
+  private familyStale = true;
+  private memberValuesStale = true;
+  private selectionStale = true;
+  /** The member drawn, -1 for the run. */
+  private shown = -1;
+  private control: ControlLike | null = null;
+  private controlRef: unknown = undefined;
+  private controlGeneration = 0;
+  private controlReady: Promise<void> = Promise.resolve();
+  private readonly onControlValue = (): void => {
+    this.selectionStale = true;
+    this.queueRender();
+  };
 
   private position = 0;
   private current = 0;
@@ -206,8 +278,6 @@ export class Animator {
     this.budgetMs = options.frameBudgetMs ?? (options.scheduler ? Infinity : FRAME_BUDGET_MS);
     this.clock = options.clock ?? now;
 
-    this.buffers = readBuffers(model);
-    this.groups = groupTracks(readTracks(model));
     this.position = this.current = clampFrame(Number(model.get("frame")), this.nFrames);
 
     this.listen("change:frame", () => this.onFrame());
@@ -224,6 +294,22 @@ export class Animator {
     };
     for (const name of ["buffers", "buffer_layout", "buffer_data"]) this.listen(`change:${name}`, buffersChanged);
     for (const name of ["tracks", "track_layout", "track_values"]) this.listen(`change:${name}`, tracksChanged);
+    // The family only redraws what it changes (see decodeStale): a new family
+    // arrives with every run, mostly while the run is shown.
+    const familyChanged = (): void => {
+      this.familyStale = true;
+      this.onControlValue();
+    };
+    const memberValuesChanged = (): void => {
+      this.memberValuesStale = true;
+      this.onControlValue();
+    };
+    for (const name of ["family_layout", "family_data"]) this.listen(`change:${name}`, familyChanged);
+    this.listen("change:family_track_values", memberValuesChanged);
+    for (const name of ["family_values", "family_key", "run_key", "run_value"]) {
+      this.listen(`change:${name}`, this.onControlValue);
+    }
+    this.listen("change:family_control", () => this.resolveControl());
     this.listen("change:revision", () => this.invalidate());
     this.listen("change:n_frames", () => this.onFrameCount());
     this.listen("change:targets", () => this.resolveTargets());
@@ -231,6 +317,7 @@ export class Animator {
     registerAnimator(this);
 
     this.resolveTargets();
+    this.resolveControl();
     this.draw(this.current, true);
     if (model.get("playing") === true) this.start();
   }
@@ -258,6 +345,22 @@ export class Animator {
 
   get isDisposed(): boolean {
     return this.disposed;
+  }
+
+  /** The family member drawn (an index into `family_values`), -1 for the run. */
+  get member(): number {
+    return this.shown;
+  }
+
+  /** The number of members when the run has a family (its key matches), else 0. */
+  get familySize(): number {
+    const values = this.model.get("family_values");
+    return this.familyUsable() && Array.isArray(values) ? values.length : 0;
+  }
+
+  /** Settles when the current `targets` and family control have been looked up (for tests). */
+  get ready(): Promise<void> {
+    return Promise.all([this.targetsReady, this.controlReady]).then(() => undefined);
   }
 
   /** Call `listener` after every drawn frame and every play/stop; returns an unsubscribe. */
@@ -331,6 +434,8 @@ export class Animator {
     }
     for (const [name, callback] of this.listeners) this.model.off(name, callback);
     this.listeners.length = 0;
+    this.control?.off("change:value", this.onControlValue);
+    this.control = null;
     this.subscribers.clear();
     unregisterAnimator(this);
   }
@@ -404,7 +509,7 @@ export class Animator {
         return;
       }
       if (typeof ref !== "string") return;
-      const id = ref.startsWith(REF_PREFIX) ? ref.slice(REF_PREFIX.length) : ref;
+      const id = modelId(ref);
       const cached = this.markCache.get(id);
       if (cached) {
         this.marks[index] = cached;
@@ -439,8 +544,105 @@ export class Animator {
           ),
       );
     });
-    this.ready = Promise.all(pending).then(() => undefined);
+    this.targetsReady = Promise.all(pending).then(() => undefined);
     this.queueRender();
+  }
+
+  /**
+   * Listen to the family control's `change:value`: one listener, moved when
+   * `family_control` names another widget, removed on dispose.
+   */
+  private resolveControl(): void {
+    const ref = this.model.get("family_control") ?? null;
+    if (ref === this.controlRef) return;
+    this.controlRef = ref;
+    const generation = ++this.controlGeneration;
+    this.attachControl(null);
+    this.controlReady = Promise.resolve();
+    if (ref === null) return;
+    if (isControl(ref)) {
+      this.attachControl(ref);
+      return;
+    }
+    if (typeof ref !== "string") return;
+    if (!this.resolver) {
+      console.warn("[jaxgrad_widgets] Player: no widget manager to look up its family control");
+      return;
+    }
+    const resolver = this.resolver;
+    const id = modelId(ref);
+    this.controlReady = Promise.resolve()
+      .then(() => resolver(id))
+      .then(
+        (control) => {
+          if (generation !== this.controlGeneration || this.disposed) return;
+          if (!isControl(control)) {
+            console.warn(`[jaxgrad_widgets] Player: family control ${id} is not a widget model`);
+            return;
+          }
+          this.attachControl(control);
+        },
+        (error: unknown) => {
+          console.warn(`[jaxgrad_widgets] Player: cannot find family control ${id}`, error);
+        },
+      );
+  }
+
+  private attachControl(control: ControlLike | null): void {
+    if (this.control === control) return;
+    this.control?.off("change:value", this.onControlValue);
+    this.control = control;
+    control?.on("change:value", this.onControlValue);
+    this.onControlValue();
+  }
+
+  // -- the family ---------------------------------------------------------------
+
+  private familyUsable(): boolean {
+    const values = this.model.get("family_values");
+    const key = this.model.get("family_key");
+    return Array.isArray(values) && values.length > 0 && typeof key === "number" && key === this.model.get("run_key");
+  }
+
+  /**
+   * What to draw: the run when the control is at `run_value`, else the member
+   * computed at the control's value, else the run (the kernel's answer is on
+   * its way).
+   */
+  private select(): number {
+    if (!this.familyUsable() || this.control === null) return -1;
+    const v = this.control.get("value");
+    if (typeof v !== "number" || !Number.isFinite(v)) return -1;
+    const runValue = this.model.get("run_value");
+    if (typeof runValue === "number" && sameControlValue(v, runValue)) return -1;
+    const values = this.model.get("family_values") as unknown[];
+    let best = -1;
+    for (let m = 0; m < values.length; m++) {
+      const value = values[m];
+      if (typeof value !== "number" || !sameControlValue(v, value)) continue;
+      if (best < 0 || Math.abs(value - v) < Math.abs((values[best] as number) - v)) best = m;
+    }
+    return best;
+  }
+
+  private memberBufferMap(m: number): BufferMap {
+    let map = this.memberMaps.get(m);
+    if (!map) {
+      map = memberBuffers(this.runBuffers, this.familyBuffers, m);
+      this.memberMaps.set(m, map);
+    }
+    return map;
+  }
+
+  private memberTrackGroups(m: number): Groups {
+    let groups = this.memberGroups.get(m);
+    if (!groups) {
+      const all = this.model.get("family_track_values");
+      const values = Array.isArray(all) && isRecord(all[m]) ? all[m] : undefined;
+      groups = values === undefined ? this.runGroups : groupTracks(readTracks(this.model, values));
+      this.memberGroups.set(m, groups);
+    }
+    return groups;
   }
 
   // -- playback ---------------------------------------------------------------
@@ -507,15 +709,49 @@ export class Animator {
     else this.handle = this.scheduler.request((t) => this.tick(t));
   }
 
-  private decodeStale(): void {
+  /**
+   * Decode what changed and choose what to draw (the run or a member). Returns
+   * true when that choice changed: every mark is then drawn again.
+   */
+  private decodeStale(): boolean {
+    let runChanged = false;
+    let familyChanged = false;
     if (this.buffersStale) {
       this.buffersStale = false;
-      this.buffers = readBuffers(this.model);
+      this.runBuffers = readBuffers(this.model);
+      this.memberMaps.clear();
+      runChanged = true;
     }
     if (this.tracksStale) {
       this.tracksStale = false;
-      this.groups = groupTracks(readTracks(this.model));
+      this.runGroups = groupTracks(readTracks(this.model));
+      this.memberGroups.clear();
+      runChanged = true;
     }
+    if (this.familyStale) {
+      this.familyStale = false;
+      this.familyBuffers = decodePacked(this.model.get("family_layout"), this.model.get("family_data"));
+      this.memberMaps.clear();
+      familyChanged = true;
+    }
+    if (this.memberValuesStale) {
+      this.memberValuesStale = false;
+      this.memberGroups.clear();
+      familyChanged = true;
+    }
+    let next = this.shown;
+    if (this.selectionStale || runChanged || familyChanged) {
+      this.selectionStale = false;
+      next = this.select();
+    }
+    const switched = next !== this.shown;
+    if (switched || runChanged || (familyChanged && next !== -1)) {
+      this.shown = next;
+      this.buffers = next === -1 ? this.runBuffers : this.memberBufferMap(next);
+      this.groups = next === -1 ? this.runGroups : this.memberTrackGroups(next);
+      this.lastKeys.clear();
+    }
+    return switched;
   }
 
   /**
@@ -525,7 +761,7 @@ export class Animator {
    */
   private draw(f: number, force: boolean): void {
     this.current = f;
-    this.decodeStale();
+    const switched = this.decodeStale();
     const log = debugLog();
     const began = log ? now() : 0;
     const deadline = force ? Infinity : this.clock() + this.budgetMs;
@@ -551,17 +787,20 @@ export class Animator {
         }
         if (xyTracks.length === 0) continue;
         const t = log ? now() : 0;
-        const xy = composeTracks(xyTracks, f, this.buffers);
-        if (xy === null || this.unchanged(target, mark, xy)) continue;
-        mark.set({ x: xy.x, y: xy.y });
-        this.written.set(target, xy);
-        if (log) log.push({ t, event: "mark", ms: now() - t, frame: f, target, points: xy.x.length });
+        const drawing = composeMark(xyTracks, f, this.buffers);
+        if (drawing === null || this.unchanged(target, mark, drawing)) continue;
+        // Fresh arrays (a fresh outer Array for several lines): bqplot sees a new value.
+        mark.set(drawing);
+        this.written.set(target, drawing);
+        if (log) log.push({ t, event: "mark", ms: now() - t, frame: f, target, points: drawingPoints(drawing) });
       } catch (error) {
         console.error("[jaxgrad_widgets] Player: writing a mark failed", error);
       }
     }
     if (log) log.push({ t: began, event: "draw", ms: now() - began, frame: f });
+    if (log && switched) log.push({ t: began, event: "member", ms: now() - began, member: this.shown });
     if (deferred && !this.running) this.drawRestNextFrame();
+    if (switched) this.notify();
   }
 
   private drawRestNextFrame(): void {
@@ -574,14 +813,14 @@ export class Animator {
 
   /**
    * True when the mark still holds what the Player last wrote and that equals
-   * `xy`: e.g. the other paths when one start was dragged. bqplot would redraw
-   * an equal path all the same.
+   * `drawing` (row by row for several lines): e.g. the other paths when one
+   * start was dragged. bqplot would redraw an equal path all the same.
    */
-  private unchanged(target: number, mark: MarkModelLike, xy: XY): boolean {
+  private unchanged(target: number, mark: MarkModelLike, drawing: Drawing): boolean {
     const last = this.written.get(target);
     if (last === undefined || typeof mark.get !== "function") return false;
     if (mark.get("x") !== last.x || mark.get("y") !== last.y) return false;
-    return sameValues(last.x, xy.x) && sameValues(last.y, xy.y);
+    return sameDrawing(last, drawing);
   }
 
   private notify(): void {

@@ -1,10 +1,12 @@
 /**
- * Pure functions of the Player: decoding the `buffers` trait, frame arithmetic,
- * and what each track writes into its mark at a given frame. No DOM, no model.
+ * Pure functions of the Player: decoding the buffers, resolving slot references,
+ * frame arithmetic, and what each track writes into its mark at a given frame.
+ * No DOM, no model.
  *
- * The track kinds are those of jaxgrad_widgets/widgets/player.py:
- * prefix, points, window, arrows, vline (they write a mark's x and y) and frame
- * (it writes a model's `frame`, see `frameValue`).
+ * The track kinds are those of jaxgrad_widgets/widgets/player.py: prefix,
+ * points, window, arrows, vline (they write one line: a mark's x and y), lines
+ * and windows (they write one line per row: x and y as lists of arrays, see
+ * `computeLines`) and frame (it writes a model's `frame`, see `frameValue`).
  */
 
 import type { TrackSpec, WireBuffer } from "./types";
@@ -21,11 +23,43 @@ export interface Buffer2D {
 
 export type BufferMap = Map<string, Buffer2D>;
 
-/** What a track writes into its mark: a fresh pair of arrays. */
+/** What a one-line track writes into its mark: a fresh pair of arrays. */
 export interface XY {
   x: Float64Array;
   y: Float64Array;
 }
+
+/**
+ * What a multi-line track (`lines`, `windows`) writes into its bqplot Lines mark:
+ * one array per line, in a plain Array, which is how bqplot's own deserializer
+ * hands 2-D data to LinesModel (it zips x[i] with y[i], so lines may differ in
+ * length). Never an empty line and never a line ending in NaN.
+ */
+export interface LinesXY {
+  x: Float64Array[];
+  y: Float64Array[];
+}
+
+/** What one mark is given: one line or several. */
+export type Drawing = XY | LinesXY;
+
+export function isLines(drawing: Drawing): drawing is LinesXY {
+  return Array.isArray(drawing.x);
+}
+
+/** The number of points of a drawing, over all its lines (for the debug log). */
+export function drawingPoints(drawing: Drawing): number {
+  if (!isLines(drawing)) return drawing.x.length;
+  let n = 0;
+  for (const line of drawing.x) n += line.length;
+  return n;
+}
+
+/**
+ * What a track's drawing depends on at a frame, so the Player can skip writes: a
+ * number for the one-line kinds, one number per line for the multi-line kinds.
+ */
+export type TrackKey = number | number[];
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
@@ -97,8 +131,9 @@ export function decodeBuffer(wire: unknown): Buffer2D | null {
 }
 
 /**
- * Decode the packed wire form: `layout` (from `buffer_layout`: name, shape and
- * byte offset, or `arange`) over the one binary `data` (from `buffer_data`).
+ * Decode the packed wire form: `layout` (from `buffer_layout` or
+ * `family_layout`: name, shape and byte offset, or `arange`) over the one binary
+ * `data` (from `buffer_data` or `family_data`).
  * Arrays are views of the bytes where alignment allows. Malformed entries, and
  * entries reaching past the data, are left out.
  */
@@ -125,35 +160,44 @@ export function decodePacked(layout: unknown, data: unknown): BufferMap {
   return out;
 }
 
+/** A slot reference: `{"$": name}` (any object with a "$" key counts as one). */
+function isSlot(value: unknown): value is { $: unknown } {
+  return value != null && typeof value === "object" && !Array.isArray(value) && Object.prototype.hasOwnProperty.call(value, "$");
+}
+
+/** A number of `values` by name, or undefined (a missing slot, null, anything else). */
+function slotNumber(values: Record<string, unknown>, name: unknown): number | undefined {
+  if (typeof name !== "string" || !Object.prototype.hasOwnProperty.call(values, name)) return undefined;
+  const v = values[name];
+  return typeof v === "number" ? v : undefined;
+}
+
+/** A slot's value: a number, a list (null entries, non-finite in Python, become undefined), or undefined. */
+function slotValue(values: Record<string, unknown>, name: unknown): number | (number | undefined)[] | undefined {
+  if (typeof name !== "string" || !Object.prototype.hasOwnProperty.call(values, name)) return undefined;
+  const v = values[name];
+  if (typeof v === "number") return v;
+  if (Array.isArray(v)) return v.map((e: unknown) => (typeof e === "number" ? e : undefined));
+  return undefined;
+}
+
 /**
- * The tracks of a `track_layout`, with each reference into `track_values`
- * (`{"$": i}` for one number, `{"$": i, "n": k}` for a list of k) replaced by
- * its value. A reference out of range gives undefined (the field counts as absent).
+ * The tracks of a `track_layout`, with each slot reference `{"$": name}` (a
+ * field, or a number in a list) replaced by `values[name]` of the run shown. A
+ * missing slot, or one that is null, gives undefined: the field counts as absent.
  */
 export function resolveTracks(layout: unknown, values: unknown): unknown[] {
   if (!Array.isArray(layout)) return [];
-  const numbers: unknown[] = Array.isArray(values) ? values : [];
-  const valueAt = (i: number): number | undefined => {
-    const v = numbers[i];
-    return typeof v === "number" ? v : undefined;
-  };
+  const named: Record<string, unknown> =
+    values != null && typeof values === "object" && !Array.isArray(values) ? (values as Record<string, unknown>) : {};
   return (layout as unknown[]).map((track) => {
     if (track == null || typeof track !== "object" || Array.isArray(track)) return track;
     const out: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(track as Record<string, unknown>)) {
-      const ref = value as { $?: unknown; n?: unknown } | null;
-      if (ref == null || typeof ref !== "object" || Array.isArray(ref) || typeof ref.$ !== "number") {
-        out[key] = value;
-        continue;
-      }
-      const at = ref.$;
-      if (!Number.isInteger(at) || at < 0) {
-        out[key] = undefined;
-      } else if (typeof ref.n === "number" && Number.isInteger(ref.n) && ref.n >= 0) {
-        out[key] = at + ref.n <= numbers.length ? Array.from({ length: ref.n }, (_, i) => valueAt(at + i)) : undefined;
-      } else {
-        out[key] = valueAt(at);
-      }
+      if (isSlot(value)) out[key] = slotValue(named, value.$);
+      else if (Array.isArray(value) && value.some(isSlot)) {
+        out[key] = value.map((e: unknown) => (isSlot(e) ? slotNumber(named, e.$) : e));
+      } else out[key] = value;
     }
     return out;
   });
@@ -166,6 +210,32 @@ export function decodeBuffers(trait: unknown): BufferMap {
   for (const [name, wire] of Object.entries(trait as Record<string, unknown>)) {
     const decoded = decodeBuffer(wire);
     if (decoded !== null) out.set(name, decoded);
+  }
+  return out;
+}
+
+/**
+ * Member `m` of a family buffer of shape [members, ...s]: its m-th block, a view
+ * shaped s. Null when the buffer has no such member.
+ */
+export function memberSlice(buffer: Buffer2D, m: number): Buffer2D | null {
+  if (buffer.shape.length === 0 || !Number.isInteger(m) || m < 0 || m >= buffer.shape[0]) return null;
+  const shape = buffer.shape.slice(1);
+  const size = shape.reduce((a, b) => a * b, 1);
+  return decodeBuffer({ shape, data: buffer.data.subarray(m * size, (m + 1) * size) });
+}
+
+/**
+ * The buffers member `m` of a family draws with: the run's, each one the family
+ * has replaced by the member's slice. A fresh map with fresh slices: the caller
+ * keeps it while the member is shown, so that the caches below (keyed by buffer
+ * identity) keep working from frame to frame.
+ */
+export function memberBuffers(run: BufferMap, family: BufferMap, m: number): BufferMap {
+  const out: BufferMap = new Map(run);
+  for (const [name, buffer] of family) {
+    const slice = memberSlice(buffer, m);
+    if (slice !== null) out.set(name, slice);
   }
   return out;
 }
@@ -276,6 +346,24 @@ function get(buffers: BufferMap, name: unknown): Buffer2D | undefined {
   return typeof name === "string" ? buffers.get(name) : undefined;
 }
 
+/** Row `row` of a prefix up to frame `frame` (possibly empty: no finite point yet). */
+function prefixLine(bx: Buffer2D, by: Buffer2D, row: number, length: number, frame: number, s: Simplification | null): XY {
+  if (length === 0) return EMPTY();
+  const n = rowIndex(frame, length) + 1;
+  if (s !== null) {
+    const writes = writeIndices(bx, by, row, length, s);
+    const k = keptUpTo(writes, n - 1);
+    return k === 0 ? EMPTY() : simplifiedPath(bx, by, row, writes[k - 1], s);
+  }
+  return finiteSlice(bx.data, rowStart(bx, row), by.data, rowStart(by, row), n);
+}
+
+/** Changes exactly when prefixLine's drawing can change (simplified: at the row's write indices). */
+function prefixKey(bx: Buffer2D, by: Buffer2D, row: number, length: number, frame: number, s: Simplification | null): number {
+  const index = rowIndex(frame, length);
+  return s === null ? index : keptUpTo(writeIndices(bx, by, row, length, s), index);
+}
+
 function prefix(track: TrackSpec, frame: number, buffers: BufferMap): XY | null {
   const bx = get(buffers, track.x);
   const by = get(buffers, track.y);
@@ -283,15 +371,7 @@ function prefix(track: TrackSpec, frame: number, buffers: BufferMap): XY | null 
   const row = track.row ?? 0;
   if (!isRow(row, commonRows(bx, by))) return null;
   const length = validLength(track.length, Math.min(bx.cols, by.cols));
-  if (length === 0) return EMPTY();
-  const n = rowIndex(frame, length) + 1;
-  const tolerance = simplification(track, bx, by);
-  if (tolerance !== null) {
-    const writes = writeIndices(bx, by, row, length, tolerance);
-    const k = keptUpTo(writes, n - 1);
-    return k === 0 ? EMPTY() : simplifiedPath(bx, by, row, writes[k - 1], tolerance);
-  }
-  return finiteSlice(bx.data, rowStart(bx, row), by.data, rowStart(by, row), n);
+  return prefixLine(bx, by, row, length, frame, simplification(track, bx, by));
 }
 
 // -- simplified prefixes --------------------------------------------------------
@@ -690,18 +770,168 @@ export function frameValue(track: TrackSpec, frame: number): number | null {
   return rowIndex(f, validLength(track.length, Number.MAX_SAFE_INTEGER));
 }
 
-/**
- * The x/y a track writes at integer frame `frame` (already clamped to the
- * Player's n_frames). Returns null when the track cannot be drawn (an unknown
- * kind, a missing buffer, a row out of range, or a `frame` track, which writes no
- * x/y): its mark is then left alone.
- */
 /** The frame a track shows: `whole` tracks always show their last valid frame. */
 function trackFrame(track: TrackSpec, frame: number): number {
   if (track.whole === true) return Number.MAX_SAFE_INTEGER;
   return Number.isFinite(frame) ? Math.max(Math.floor(frame), 0) : 0;
 }
 
+// -- multi-line kinds -----------------------------------------------------------
+//
+// `lines` and `windows` draw every start in one bqplot Lines mark, one line per
+// buffer row. bqplot reads the last point of every line (for its label) and
+// translates to it: an empty line throws and a line ending in NaN logs
+// "translate(x,NaN)", so a row with nothing to show yet is written as one finite
+// point taken from elsewhere in the data (one point draws no segment).
+
+/** True for the kinds that write one line per row (see computeLines). */
+export function isMultiLine(track: TrackSpec): boolean {
+  return track.kind === "lines" || track.kind === "windows";
+}
+
+/** How a multi-line track draws each of its rows. */
+interface LinePlan {
+  /** The buffer rows drawn, in line order. */
+  rows: number[];
+  /** Row r at frame f: possibly empty, never ending in NaN. */
+  line(r: number, f: number): XY;
+  /** Changes whenever line(r, f) can change. */
+  key(r: number, f: number): number;
+  /** The first finite point of row r over all its valid frames, or null. */
+  first(r: number): [number, number] | null;
+}
+
+type FirstCache = WeakMap<Buffer2D, WeakMap<Buffer2D, Map<number, number>>>;
+const LINE_FIRST: FirstCache = new WeakMap();
+const WINDOW_FIRST: FirstCache = new WeakMap();
+
+/** `compute()` for (bx, by, row), once per pair of buffers (an index; -1 for none). */
+function firstIndex(cache: FirstCache, bx: Buffer2D, by: Buffer2D, row: number, compute: () => number): number {
+  let byY = cache.get(bx);
+  if (!byY) {
+    byY = new WeakMap();
+    cache.set(bx, byY);
+  }
+  let rows = byY.get(by);
+  if (!rows) {
+    rows = new Map();
+    byY.set(by, rows);
+  }
+  let found = rows.get(row);
+  if (found === undefined) {
+    found = compute();
+    rows.set(row, found);
+  }
+  return found;
+}
+
+function linesPlan(track: TrackSpec, buffers: BufferMap): LinePlan | null {
+  const bx = get(buffers, track.x);
+  const by = get(buffers, track.y);
+  if (!bx || !by) return null;
+  const cols = Math.min(bx.cols, by.cols);
+  const s = simplification(track, bx, by);
+  const length = (r: number): number => rowLength(track, r, cols);
+  return {
+    rows: listedRows(track, commonRows(bx, by)),
+    line: (r, f) => prefixLine(bx, by, r, length(r), f, s),
+    key: (r, f) => prefixKey(bx, by, r, length(r), f, s),
+    first: (r) => {
+      const ox = rowStart(bx, r);
+      const oy = rowStart(by, r);
+      const i = firstIndex(LINE_FIRST, bx, by, r, () => {
+        for (let j = 0; j < cols; j++) if (Number.isFinite(bx.data[ox + j]) && Number.isFinite(by.data[oy + j])) return j;
+        return -1;
+      });
+      return i >= 0 && i < length(r) ? [bx.data[ox + i], by.data[oy + i]] : null;
+    },
+  };
+}
+
+function windowsPlan(track: TrackSpec, buffers: BufferMap): LinePlan | null {
+  const by = get(buffers, track.y);
+  const bx = get(buffers, track.x_static);
+  // y is (rows, n_frames, width): a frame's curve is `width` values of its row.
+  if (!bx || !by || by.shape.length < 3) return null;
+  const frames = by.shape[1];
+  const width = frames > 0 ? by.cols / frames : 0;
+  const w = Math.min(width, bx.data.length);
+  const length = (r: number): number => rowLength(track, r, frames);
+  return {
+    rows: listedRows(track, by.rows),
+    line: (r, f) => {
+      const n = length(r);
+      if (n === 0 || w === 0) return EMPTY();
+      return finiteSlice(bx.data, 0, by.data, rowStart(by, r) + rowIndex(f, n) * width, w);
+    },
+    key: (r, f) => rowIndex(f, length(r)),
+    first: (r) => {
+      const oy = rowStart(by, r);
+      const i = firstIndex(WINDOW_FIRST, bx, by, r, () => {
+        for (let i = 0; i < frames; i++) {
+          for (let j = 0; j < w; j++) {
+            if (Number.isFinite(bx.data[j]) && Number.isFinite(by.data[oy + i * width + j])) return i * width + j;
+          }
+        }
+        return -1;
+      });
+      return i >= 0 && Math.floor(i / width) < length(r) ? [bx.data[i % width], by.data[oy + i]] : null;
+    },
+  };
+}
+
+function linePlan(track: TrackSpec, buffers: BufferMap): LinePlan | null {
+  if (track.kind === "lines") return linesPlan(track, buffers);
+  if (track.kind === "windows") return windowsPlan(track, buffers);
+  return null;
+}
+
+/**
+ * What a `lines` or `windows` track writes at integer frame `frame`: one line per
+ * drawn row (see LinesXY). A row with no finite point up to the frame becomes
+ * its own first finite point (over all its valid frames), else the first finite
+ * point of another row of the mark. Null when the track cannot be drawn, draws
+ * no row, or has no finite point anywhere: its mark is then left alone.
+ */
+export function computeLines(track: TrackSpec, frame: number, buffers: BufferMap): LinesXY | null {
+  const plan = linePlan(track, buffers);
+  if (plan === null || plan.rows.length === 0) return null;
+  const f = trackFrame(track, frame);
+  const x: Float64Array[] = [];
+  const y: Float64Array[] = [];
+  let anyFirst: [number, number] | null | undefined;
+  for (const r of plan.rows) {
+    const xy = plan.line(r, f);
+    if (xy.x.length > 0) {
+      x.push(xy.x);
+      y.push(xy.y);
+      continue;
+    }
+    let point = plan.first(r);
+    if (point === null) {
+      if (anyFirst === undefined) {
+        anyFirst = null;
+        for (const other of plan.rows) {
+          anyFirst = plan.first(other);
+          if (anyFirst !== null) break;
+        }
+      }
+      if (anyFirst === null) return null;
+      point = anyFirst;
+    }
+    x.push(Float64Array.of(point[0]));
+    y.push(Float64Array.of(point[1]));
+  }
+  return { x, y };
+}
+
+/**
+ * The x/y a one-line track writes at integer frame `frame` (already clamped to
+ * the Player's n_frames). Returns null when the track cannot be drawn as one
+ * line (an unknown kind, a missing buffer, a row out of range, a multi-line kind
+ * (see computeLines), or a `frame` track, which writes no x/y): its mark is then
+ * left alone.
+ */
 export function computeTrack(track: TrackSpec, frame: number, buffers: BufferMap): XY | null {
   const f = trackFrame(track, frame);
   switch (track.kind) {
@@ -721,10 +951,11 @@ export function computeTrack(track: TrackSpec, frame: number, buffers: BufferMap
 }
 
 /**
- * A number that changes exactly when the track's output can change between two
- * frames (the frame clamped to the valid length), so the Player can skip writes.
+ * A key that changes exactly when the track's output can change between two
+ * frames (the frame clamped to the valid length), so the Player can skip writes:
+ * a number, or for `lines` and `windows` one number per drawn row.
  */
-export function trackKey(track: TrackSpec, frame: number, buffers: BufferMap): number {
+export function trackKey(track: TrackSpec, frame: number, buffers: BufferMap): TrackKey {
   const f = trackFrame(track, frame);
   switch (track.kind) {
     case "prefix": {
@@ -733,11 +964,13 @@ export function trackKey(track: TrackSpec, frame: number, buffers: BufferMap): n
       if (!bx || !by) return -1;
       const row = track.row ?? 0;
       const length = validLength(track.length, Math.min(bx.cols, by.cols));
-      const index = rowIndex(f, length);
-      const tolerance = simplification(track, bx, by);
-      if (tolerance === null || !isRow(row, commonRows(bx, by))) return index;
-      // Simplified: the output changes only at the row's write indices.
-      return keptUpTo(writeIndices(bx, by, row, length, tolerance), index);
+      if (!isRow(row, commonRows(bx, by))) return rowIndex(f, length);
+      return prefixKey(bx, by, row, length, f, simplification(track, bx, by));
+    }
+    case "lines":
+    case "windows": {
+      const plan = linePlan(track, buffers);
+      return plan === null ? -1 : plan.rows.map((r) => plan.key(r, f));
     }
     case "points":
     case "arrows": {
@@ -768,6 +1001,14 @@ export function trackKey(track: TrackSpec, frame: number, buffers: BufferMap): n
     default:
       return -1;
   }
+}
+
+/** Equal keys (per row for the multi-line kinds). */
+export function sameKey(a: TrackKey, b: TrackKey): boolean {
+  if (typeof a === "number" || typeof b === "number") return a === b;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /**
@@ -805,4 +1046,14 @@ export function composeTracks(tracks: readonly TrackSpec[], frame: number, buffe
     previousSeparates = separate;
   }
   return { x: x.slice(0, n), y: y.slice(0, n) };
+}
+
+/**
+ * What one mark is given at a frame: the lines of its `lines` or `windows` track
+ * when it has one (such a mark draws that track alone), else its one-line
+ * tracks joined by composeTracks. Null when nothing can be drawn.
+ */
+export function composeMark(tracks: readonly TrackSpec[], frame: number, buffers: BufferMap): Drawing | null {
+  const multi = tracks.find(isMultiLine);
+  return multi !== undefined ? computeLines(multi, frame, buffers) : composeTracks(tracks, frame, buffers);
 }

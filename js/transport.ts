@@ -6,7 +6,9 @@
  * data-testid (jgw-transport, jgw-reset, jgw-step-back, jgw-play, jgw-step,
  * jgw-scrubber, jgw-frame-readout, jgw-speed); the root carries data-playing,
  * data-frame, data-n-frames and data-frames-drawn (frames drawn since playback
- * last started); the play button's aria-pressed is "true" while playing.
+ * last started), data-member (the family member drawn, -1 for the run) and
+ * data-family-size (0 without a usable family); the play button's aria-pressed
+ * is "true" while playing.
  */
 
 import type { Animator } from "./animator";
@@ -105,13 +107,15 @@ export function renderTransport(
   const { root, reset, stepBack, play, step, scrubber, readout, speed } = ui;
 
   // Only write the DOM when a value changes: this runs on every drawn frame.
-  const shown = { frame: -1, n: -1, label: "", playing: null as boolean | null, drawn: -1 };
+  const shown = { frame: -1, n: -1, label: "", playing: null as boolean | null, drawn: -1, member: NaN, family: NaN };
 
   const update = (): void => {
     const n = animator.nFrames;
     const frame = animator.frame;
     const playing = animator.playing;
     const drawn = animator.framesDrawn;
+    const member = animator.member;
+    const family = animator.familySize;
     const labelValue = model.get("frame_label");
     const label = typeof labelValue === "string" ? labelValue : "step";
     if (n !== shown.n) {
@@ -135,11 +139,15 @@ export function renderTransport(
       root.classList.toggle("jgw-is-playing", playing);
     }
     if (drawn !== shown.drawn) root.dataset.framesDrawn = String(drawn);
+    if (member !== shown.member) root.dataset.member = String(member);
+    if (family !== shown.family) root.dataset.familySize = String(family);
     shown.frame = frame;
     shown.n = n;
     shown.label = label;
     shown.playing = playing;
     shown.drawn = drawn;
+    shown.member = member;
+    shown.family = family;
   };
 
   const syncSpeed = (): void => {

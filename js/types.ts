@@ -21,12 +21,21 @@ export interface ModelLike {
 }
 
 /**
+ * The family control's model (a slider), as far as the Player uses it: it reads
+ * `value` and listens to `change:value`.
+ */
+export type ControlLike = Pick<ModelLike, "get" | "on" | "off">;
+
+/**
  * A target's browser model, as far as the Player writes it: a bqplot mark gets
- * `{x, y}`, a model driven by a `frame` track (e.g. the 3-D surface view) gets
- * `{frame}`.
+ * `{x, y}` (one line), a bqplot Lines mark drawing several lines gets `{x, y}` as
+ * plain Arrays of one Float64Array per line (bqplot's own form of 2-D data), a
+ * model driven by a `frame` track (e.g. the 3-D surface view) gets `{frame}`.
  */
 export interface MarkModelLike {
-  set(attrs: { x: Float64Array; y: Float64Array } | { frame: number }): void;
+  set(
+    attrs: { x: Float64Array; y: Float64Array } | { x: Float64Array[]; y: Float64Array[] } | { frame: number },
+  ): void;
   /** A real mark model has it: the Player reads back x and y to skip rewriting equal data. */
   get?(name: string): unknown;
 }
@@ -43,17 +52,20 @@ export interface WireBuffer {
   arange?: boolean;
 }
 
-export type TrackKind = "prefix" | "points" | "window" | "arrows" | "vline" | "frame";
+export type TrackKind = "prefix" | "lines" | "points" | "window" | "windows" | "arrows" | "vline" | "frame";
 
-/** One entry of the `tracks` trait. Fields a kind does not use are ignored. */
+/**
+ * One entry of the `tracks` trait, slot references resolved (see resolveTracks).
+ * Fields a kind does not use are ignored.
+ */
 export interface TrackSpec {
   /** Index into the `targets` trait. */
   target: number;
   kind: TrackKind | string;
-  /** Buffer names (prefix, points, window). */
+  /** Buffer names (prefix, lines, points, window; windows: y only). */
   x?: string;
   y?: string;
-  /** window: a 1-D buffer used as x for every frame. */
+  /** window: a 1-D buffer used as x for every frame; windows: the (width,) x of every line. */
   x_static?: string;
   /** Draw the last valid frame whatever the current one (a curve shown whole). */
   whole?: boolean;
@@ -64,21 +76,24 @@ export interface TrackSpec {
    * value span (per axis). Absent or 0 (and no `tolerance`): every point, exactly.
    */
   simplify?: number;
-  /** prefix: the simplification tolerance [x, y] in data units (wins over `simplify`). */
+  /** prefix, lines: the simplification tolerance [x, y] in data units (wins over `simplify`). */
   tolerance?: number[];
-  /** prefix: also stay within this many decades of y, for a log y axis. */
+  /** prefix, lines: also stay within this many decades of y, for a log y axis. */
   log_tolerance?: number;
   /**
-   * prefix: while playing, rewrite a simplified path only once the current point
-   * is this many tolerances from the drawn end (default 1).
+   * prefix, lines: while playing, rewrite a simplified line only once its current
+   * point is this many tolerances from the drawn end (default 1).
    */
   lag?: number;
-  /** points, arrows: the buffer rows to draw (all rows when absent). */
+  /** lines, windows, points, arrows: the buffer rows to draw, in order (all rows when absent). */
   rows?: number[];
   /** prefix, window, frame: number of valid frames; vline: number of frames. */
   length?: number;
-  /** points, arrows: number of valid frames per buffer row (indexed by buffer row). */
-  lengths?: number[];
+  /**
+   * lines, windows, points, arrows: number of valid frames per buffer row
+   * (indexed by buffer row; an absent entry means every frame).
+   */
+  lengths?: (number | undefined)[];
   /** arrows: buffer names of the start and end points. */
   x0?: string;
   y0?: string;

@@ -34,6 +34,7 @@ from .descent import (
     trajectories,
 )
 from .errors import DescentConfigError, JaxGradError, ObjectiveError, OptimizerError
+from .family import Family, family_trajectories
 from .landscape import (
     CriticalPoint,
     Grid,
@@ -61,6 +62,7 @@ __all__ = [
     "CriticalPoint",
     "Descent",
     "DescentConfigError",
+    "Family",
     "Finals",
     "Grid",
     "Hyperparameter",
@@ -85,6 +87,7 @@ __all__ = [
     "default_levels",
     "derivatives_on",
     "descent_for",
+    "family_trajectories",
     "final_points",
     "find_minima",
     "grid_values",

@@ -39,6 +39,8 @@ class ChunkedRun:
         done: records computed so far (of ``total`` = steps + 1).
         chunks: the number of records each kernel call computed, in order.
         longest_call: the longest single kernel call, in seconds (compiling calls aside).
+        seconds: the time all kernel calls took, compiling calls aside: what the same
+            run costs next time.
 
     Example:
         >>> from jaxgrad_widgets.engine import Objective, descent_for
@@ -67,6 +69,7 @@ class ChunkedRun:
         self.done = 0
         self.chunks: list[int] = []
         self.longest_call = 0.0
+        self.seconds = 0.0
         self._carry: Any = None
         self._padded = self.job.padded.shape[0]
 
@@ -126,6 +129,7 @@ class ChunkedRun:
                 started += elapsed
             else:
                 self.longest_call = max(self.longest_call, elapsed)
+                self.seconds += elapsed
                 self._measured(elapsed / size)
             self.done += size
             self.chunks.append(size)

@@ -1,9 +1,10 @@
 """The companion data panel: the data, and the model at the current step drawn over it.
 
 A :class:`Companion` says what to draw behind (a histogram of 1-D data, or a scatter
-of (x, y) points) and which curve the parameters describe. The dashboard computes
-that curve at every step in one call and the Player swaps it frame by frame in the
-browser, so the density (or the fitted line) moves as the descent plays.
+of (x, y) points) and which curve the parameters describe. The dashboard's companion
+panel (:mod:`.panels.companion`) computes that curve at every step in one call and the
+Player swaps it frame by frame in the browser, so the density (or the fitted line)
+moves as the descent plays.
 
 Example:
     >>> import jax, numpy as np
@@ -17,17 +18,13 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import bqplot
-import ipywidgets
 import numpy as np
 
 from ..engine.errors import ObjectiveError
-from .figures import set_quietly
-from .palette import DATA_COLOR, start_color
 
 #: Points on each per-frame curve: smooth at figure size, light on the wire.
 CURVE_POINTS = 120
@@ -122,85 +119,3 @@ class Companion:
         xs = np.linspace(xv.min() - pad, xv.max() + pad, CURVE_POINTS, dtype=np.float32)
         return cls("scatter", curve, xs, xv.astype(np.float32), yv.astype(np.float32),
                    x_label, y_label)  # fmt: skip
-
-
-class CompanionFigure:
-    """The data panel: the background, and one model curve per start that the Player moves.
-
-    Example:
-        >>> c = Companion.scatter([0, 1], [0, 1], lambda xs, w: w * xs)
-        >>> len(CompanionFigure(c, max_starts=3).player_marks())
-        3
-    """
-
-    name = "data"
-
-    def __init__(self, companion: Companion, max_starts: int) -> None:
-        self.companion = companion
-        self.x_scale = bqplot.LinearScale(
-            min=float(companion.xs[0]), max=float(companion.xs[-1]), allow_padding=False
-        )
-        self.y_scale = bqplot.LinearScale()
-        scales = {"x": self.x_scale, "y": self.y_scale}
-        if companion.kind == "histogram":
-            self.background = bqplot.Bars(
-                x=companion.background_x, y=companion.background_y, scales=scales,
-                colors=[DATA_COLOR], opacities=[0.55], padding=0.05,
-            )  # fmt: skip
-        else:
-            self.background = bqplot.Scatter(
-                x=companion.background_x, y=companion.background_y, scales=scales,
-                colors=[DATA_COLOR], default_size=16, default_opacities=[0.6],
-            )  # fmt: skip
-        self.curves = [
-            bqplot.Lines(x=companion.xs, y=np.zeros_like(companion.xs), scales=scales,
-                         colors=[start_color(j)], stroke_width=2.5, visible=False)
-            for j in range(max_starts)
-        ]  # fmt: skip
-        axes = [
-            bqplot.Axis(scale=self.x_scale, label=companion.x_label, grid_lines="none"),
-            bqplot.Axis(scale=self.y_scale, label=companion.y_label, side="left",
-                        grid_lines="solid", tick_format=".3g"),
-        ]  # fmt: skip
-        self.figure = bqplot.Figure(
-            marks=[self.background, *self.curves], axes=axes,
-            fig_margin={"top": 20, "bottom": 44, "left": 64, "right": 16},
-            layout=ipywidgets.Layout(width="100%", height="440px", min_width="260px"),
-        )  # fmt: skip
-        self.figure.add_class("jgw-data")
-
-    def player_marks(self) -> list[bqplot.Mark]:
-        return list(self.curves)
-
-    def frames(self, curves: np.ndarray, lengths: Sequence[int]):
-        """One window track per start: the curve at frame f is row f of its buffer."""
-        buffers: dict[str, Any] = {"data.x": self.companion.xs}
-        tracks = []
-        for j, length in enumerate(lengths):
-            buffers[f"data.y{j}"] = curves[j]
-            tracks.append(dict(target=j, kind="window", x_static="data.x", y=f"data.y{j}",
-                               length=max(int(length), 1)))  # fmt: skip
-        self._set_y_range(curves, lengths)
-        return buffers, tracks
-
-    def _set_y_range(self, curves: np.ndarray, lengths: Sequence[int]) -> None:
-        shown = [curves[j, : max(length, 1)] for j, length in enumerate(lengths)]
-        values = np.concatenate([v.reshape(-1) for v in shown] + [self.companion.background_y])
-        values = values[np.isfinite(values)]
-        low, high = float(values.min()), float(values.max())
-        if self.companion.kind == "histogram":
-            low = 0.0
-            # A far-off start makes a tall, thin density: do not let it flatten the data.
-            high = min(high, 3.0 * float(self.companion.background_y.max()))
-        pad = 0.05 * (high - low or 1.0)
-        with self.y_scale.hold_sync():
-            self.y_scale.min, self.y_scale.max = low if low == 0.0 else low - pad, high + pad
-
-    def show_paths(self, count: int) -> None:
-        for j, curve in enumerate(self.curves):
-            if curve.visible != (j < count):
-                curve.visible = j < count
-
-    def keep_python_copies(self, curves: np.ndarray, lengths: Sequence[int]) -> None:
-        for j, length in enumerate(lengths):
-            set_quietly(self.curves[j], y=curves[j, max(length, 1) - 1])

@@ -43,6 +43,8 @@ ERROR_COLOR = "#d70022"
 SUCCESS_COLOR = "#1a7f37"
 #: The current-frame marker on the loss plot.
 FRAME_MARKER_COLOR = "#888888"
+#: The negative-gradient arrows (and a 1-D curve's tangents).
+ARROW_COLOR = "#000000"
 
 
 def start_color(index: int) -> str:

@@ -1,35 +1,53 @@
 """The Player: playback of precomputed frames, entirely in the browser.
 
 Python computes every frame of an animation once per input change and hands the
-Player a set of float32 *buffers* plus a list of *tracks* that say how frame ``f``
-maps onto the ``x``/``y`` of a bqplot mark. The front end (``js/animator.ts``,
+Player a set of float32 *buffers*, a list of *tracks* that say how frame ``f``
+maps onto the ``x``/``y`` of a bqplot mark, and the run's *values* (numbers the
+tracks refer to by name). The front end (``js/animator.ts``, ``js/tracks.ts``,
 ``js/transport.ts``) writes those slices into the marks' browser models on each
 animation frame, so play, pause, step, scrub and speed cost no kernel messages.
 The frame index is sent back to Python when playback stops or the user scrubs.
 
-Track kinds (all indices are clamped to ``[0, length - 1]`` of their row, where a
-row's ``length`` is its number of valid frames, e.g. up to a divergence; a buffer
-with a single row is shared by every row; an :class:`Arange` buffer is 0, 1, 2, ...
-made in the browser):
+Buffers
+    Named float32 arrays of any rank; a buffer's *rows* are its first axis and its
+    *columns* everything after it (a 1-D buffer is one row). A buffer with a single
+    row serves every row (broadcast); an :class:`Arange` buffer is 0, 1, 2, ... made
+    in the browser.
 
-``prefix``
-    ``x``/``y`` = the first ``min(f, length-1) + 1`` values of row ``row`` of the
-    named ``(rows, n_frames)`` buffers. A path that grows as it plays. Drawn
-    simplified when the track has a tolerance: ``tolerance = [tx, ty]`` (data
-    units) or ``simplify`` (a fraction of each buffer's value span); the drawn
-    polyline then passes within the tolerance of every point (and within
-    ``log_tolerance`` decades of it on a log y axis, when given), and the path is
-    only rewritten once the current point has moved ``lag`` tolerances (default 1)
-    from where the drawn path ends, so a slow path is not redrawn every frame.
+Values and slots
+    Any number or list of numbers in a track may be written as a slot reference
+    ``{"$": "name"}`` (see :func:`slot`): it stands for ``values["name"]`` of the run
+    shown. Numbers that change from run to run (lengths up to a divergence, the loss
+    range) go into slots, so that a new run of the same shape costs its float32 bytes,
+    its values and a small header; the track layout is only sent when it changes. A
+    reference to a missing slot, or to ``None``, counts as an absent field.
+
+Track kinds (all indices are clamped to ``[0, length - 1]`` of their row, where a
+row's ``length`` is its number of valid frames, e.g. up to a divergence):
+
+``lines``
+    one line per row of the ``(rows, n_frames)`` buffers ``x`` and ``y``, written to a
+    bqplot ``Lines`` mark as a list of arrays (one mark, every start, each in its
+    colour from the mark's ``colors``): line ``r`` holds the first
+    ``min(f, lengths[r] - 1) + 1`` values of row ``r``. ``rows`` limits the rows
+    drawn; ``whole`` draws every valid frame whatever ``f`` (a loss curve shown
+    whole). Drawn simplified when the track has a ``tolerance = [tx, ty]`` (data
+    units): the polyline passes within the tolerance of every point (and within
+    ``log_tolerance`` decades of it on a log y axis, when given), and during
+    playback a line is only rewritten once its current point has moved ``lag``
+    tolerances (default 1) from where the drawn line ends. A row with no finite
+    point yet is written as a single point (which draws nothing), never as an
+    empty line.
+``windows``
+    one line per row: ``y`` is a ``(rows, n_frames, width)`` buffer of precomputed
+    curves, ``x_static`` a ``(width,)`` buffer of their shared ``x``; line ``r`` at
+    frame ``f`` is ``y[r, min(f, lengths[r] - 1)]`` (a model curve over data).
 ``points``
     one point per row: ``x[j] = xbuf[j, min(f, lengths[j] - 1)]``. Current markers.
-``window``
-    ``x``/``y`` = ``buf[f]`` of a ``(n_frames, width)`` buffer: a precomputed
-    curve per frame (a density, a tangent line). A buffer named in ``x_static``
-    instead of ``x`` gives one ``x`` shared by all frames.
 ``arrows``
     one arrow per row from ``(x0, y0)`` to ``(x1, y1)`` at the row's frame, drawn as
-    NaN-separated segments with a small head (no NaN at the end).
+    NaN-separated segments with a small head (``head``, a fraction of the arrow's
+    length; no NaN at the end).
 ``vline``
     ``x = [f, f]``, ``y = [low, high]``: the current-frame marker on a loss plot.
     With ``every = k`` and ``length`` (the number of frames), ``f`` is rounded down
@@ -38,31 +56,51 @@ made in the browser):
 ``frame``
     writes no ``x``/``y``: sets the target model's own ``frame`` trait to ``f``
     (clamped to ``[0, length - 1]`` when the track has a ``length``), in the
-    browser only (no ``save_changes``). For a target that draws its frames itself,
-    e.g. :class:`~jaxgrad_widgets.widgets.surface.SurfaceView`:
-    ``{"target": i, "kind": "frame"}``. Python's copy of the target's ``frame``
-    stays what Python last set; link it to the Player's ``frame`` if it matters.
+    browser only. For a target that draws its frames itself, e.g.
+    :class:`~jaxgrad_widgets.widgets.surface.SurfaceView`.
+``prefix`` and ``window``
+    the one-row forms of ``lines`` and ``windows`` (``row`` and ``length`` instead of
+    ``rows`` and ``lengths``), writing one line.
 
-On the wire, traits the front end reads, so that a new run of the same shape costs
-its float32 bytes plus a small header: ``buffer_layout`` (names, shapes and byte
-offsets; sent when they change) and ``buffer_data`` (all arrays in one binary
-buffer; sent on every load), ``track_layout`` (the tracks with their per-run
-numbers, ``length``, ``lengths``, ``low``, ``high``, ``tolerance`` and
-``log_tolerance``, replaced by references ``{"$": i}`` or ``{"$": i, "n": k}``
-into ``track_values``; sent when the layout changes) and ``track_values`` (those
-numbers). ``buffers`` and ``tracks`` hold the same in Python's plain form.
+Families
+    A *family* is the same run at other values of one control (the learning-rate
+    slider's neighbouring positions), so that moving that control needs no kernel
+    round trip. ``family_control`` is the control widget; member ``m`` was computed
+    at ``family_values[m]``. Each entry of the family's buffers has shape
+    ``(members, *shape)`` and member ``m`` of it stands in for the run's buffer of
+    the same name; ``family_track_values[m]`` overrides the run's values. The
+    family belongs to the run when ``family_key == run_key`` (Python gives every
+    combination of the other inputs its own key).
+
+    The browser shows, whenever the control's value changes (in the key press that
+    moves it, before anything reaches the kernel), when the run or the family
+    changes: the run when the control's value is ``run_value`` (within a relative
+    1e-9), else the member whose value it is, else the run (an answer from the
+    kernel is on its way). Moving between them keeps the frame. The transport bar
+    says which it shows: ``data-member`` (-1 for the run) and ``data-family-size``.
+
+On the wire, so that a new run of the same shape costs little more than its bytes:
+``buffer_layout`` (names, shapes and byte offsets; sent when they change) and
+``buffer_data`` (all arrays in one binary buffer), ``track_layout`` (the tracks,
+with slot references; sent when it changes) and ``track_values`` (the run's
+values), ``run_key`` and ``run_value``; for the family ``family_layout`` and
+``family_data``, ``family_track_values``, ``family_values``, ``family_key`` and
+``family_control``. ``buffers`` and ``tracks`` hold the run's buffers and tracks
+in Python's plain form.
 
 Example:
     >>> import numpy as np, bqplot
-    >>> from jaxgrad_widgets.widgets.player import Player, pack_buffers
+    >>> from jaxgrad_widgets.widgets.player import Player, slot
     >>> scales = {"x": bqplot.LinearScale(), "y": bqplot.LinearScale()}
-    >>> path = bqplot.Lines(x=[0.0], y=[0.0], scales=scales)
-    >>> p = Player(targets=[path])
+    >>> paths = bqplot.Lines(x=[0.0], y=[0.0], scales=scales)
+    >>> p = Player(targets=[paths])
     >>> xs = np.linspace(0, 1, 5, dtype=np.float32)[None, :]
     >>> p.load(n_frames=5, buffers={"px": xs, "py": xs ** 2},
-    ...        tracks=[{"target": 0, "kind": "prefix", "x": "px", "y": "py", "row": 0}])
-    >>> p.n_frames, p.frame
-    (5, 4)
+    ...        tracks=[{"target": 0, "kind": "lines", "x": "px", "y": "py",
+    ...                 "lengths": slot("lengths")}],
+    ...        values={"lengths": [5]})
+    >>> p.n_frames, p.frame, p.track_values
+    (5, 4, {'lengths': [5]})
 """
 
 from __future__ import annotations
@@ -158,63 +196,62 @@ def buffer_wire(packed: Mapping[str, Mapping[str, Any]]) -> tuple[list[dict[str,
     return layout, b"".join(chunks)
 
 
-#: Track fields whose numbers change from run to run (lengths up to a divergence,
-#: the loss range, tolerances in data units): sent as ``track_values``.
-VALUE_FIELDS = ("lengths", "tolerance", "length", "low", "high", "log_tolerance")
+def slot(name: str) -> dict[str, str]:
+    """A reference to the run's value ``name``, for a number (or list) in a track.
 
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+    Example:
+        >>> slot("lengths")
+        {'$': 'lengths'}
+    """
+    return {"$": name}
 
 
 def _json_number(value: Any) -> float | int | None:
     # JSON has no NaN or infinity; the front end reads null as "not given".
     try:
         number = float(value)
-    except OverflowError:  # an int beyond float range
+    except (TypeError, ValueError, OverflowError):  # not a number, or an int beyond floats
         return None
     if not np.isfinite(number):
         return None
     return int(value) if isinstance(value, (int, np.integer)) else number
 
 
-def track_wire(tracks: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, Any]], list[Any]]:
-    """Split tracks into a layout that rarely changes and the numbers that do.
-
-    Each number (or list of numbers) of a field in :data:`VALUE_FIELDS` becomes a
-    reference into one shared list, ``{"$": i}`` or ``{"$": i, "n": count}``. Equal
-    lists and numbers share their place, so 16 paths of 1001 frames need one entry.
+def json_values(values: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A run's values as JSON: numbers, lists of numbers, non-finite ones as None.
 
     Example:
-        >>> layout, values = track_wire([{"kind": "points", "lengths": [5, 3]},
-        ...                              {"kind": "prefix", "row": 1, "length": 3}])
-        >>> layout[0], layout[1]["length"], values
-        ({'kind': 'points', 'lengths': {'$': 0, 'n': 2}}, {'$': 1}, [5, 3])
+        >>> json_values({"low": np.float32(0.5), "lengths": np.array([3, 5]),
+        ...              "high": float("inf")})
+        {'low': 0.5, 'lengths': [3, 5], 'high': None}
     """
-    values: list[Any] = []
+    out: dict[str, Any] = {}
+    for name, value in (values or {}).items():
+        if isinstance(value, np.ndarray | list | tuple):
+            out[str(name)] = [_json_number(v) for v in np.asarray(value).reshape(-1).tolist()]
+        else:
+            out[str(name)] = _json_number(value)
+    return out
 
-    def place(numbers: list[Any]) -> int:
-        n = len(numbers)
-        for i in range(len(values) - n + 1):
-            if values[i : i + n] == numbers:
-                return i
-        values.extend(numbers)
-        return len(values) - n
 
-    layout = [dict(track) for track in tracks]
-    # Lists first, so that single numbers can point into them.
-    for track in layout:
-        for name in VALUE_FIELDS:
-            value = track.get(name)
-            if isinstance(value, (list, tuple)) and value and all(_is_number(v) for v in value):
-                numbers = [_json_number(v) for v in value]
-                track[name] = {"$": place(numbers), "n": len(numbers)}
-    for track in layout:
-        for name in VALUE_FIELDS:
-            value = track.get(name)
-            if _is_number(value):
-                track[name] = {"$": place([_json_number(value)])}
-    return layout, values
+def unpack_wire(layout: Sequence[Mapping[str, Any]], data: bytes) -> dict[str, np.ndarray]:
+    """The arrays of a packed layout and blob (the inverse of :func:`buffer_wire`).
+
+    Example:
+        >>> layout, data = buffer_wire(pack_buffers({"a": np.ones((2, 2)), "s": Arange(3)}))
+        >>> {name: a.tolist() for name, a in unpack_wire(layout, data).items()}
+        {'a': [[1.0, 1.0], [1.0, 1.0]], 's': [[0.0, 1.0, 2.0]]}
+    """
+    out: dict[str, np.ndarray] = {}
+    for entry in layout:
+        shape = tuple(int(d) for d in entry["shape"])
+        if entry.get("arange"):
+            out[entry["name"]] = np.arange(int(np.prod(shape)), dtype=np.float32).reshape(shape)
+            continue
+        size = int(np.prod(shape))
+        array = np.frombuffer(data, dtype="<f4", count=size, offset=int(entry["offset"]))
+        out[entry["name"]] = array.reshape(shape)
+    return out
 
 
 class Player(anywidget.AnyWidget):
@@ -239,12 +276,25 @@ class Player(anywidget.AnyWidget):
     #: Name -> ``{"shape", "data"}`` (or ``{"shape", "arange": True}``), as
     #: :func:`pack_buffers` makes them. Python's form; the wire form follows it.
     buffers = traitlets.Dict()
-    #: The tracks as loaded. Python's form; the wire form follows it.
+    #: The tracks as loaded, with their slot references. Python's form.
     tracks = traitlets.List(traitlets.Dict())
     buffer_layout = traitlets.List(traitlets.Dict()).tag(sync=True)
     buffer_data = traitlets.Bytes(b"").tag(sync=True)
     track_layout = traitlets.List(traitlets.Dict()).tag(sync=True)
-    track_values = traitlets.List().tag(sync=True)
+    #: The run's values, by slot name (see :func:`slot`).
+    track_values = traitlets.Dict().tag(sync=True)
+    #: Which combination of inputs the run is for: a family applies when its key is this.
+    run_key = traitlets.Int(0).tag(sync=True)
+    #: The family control's value the run was computed at (None: no family control).
+    run_value = traitlets.Float(None, allow_none=True).tag(sync=True)
+    family_control = traitlets.Instance(ipywidgets.Widget, allow_none=True).tag(
+        sync=True, **ipywidgets.widget_serialization
+    )
+    family_values = traitlets.List(traitlets.Float()).tag(sync=True)
+    family_layout = traitlets.List(traitlets.Dict()).tag(sync=True)
+    family_data = traitlets.Bytes(b"").tag(sync=True)
+    family_track_values = traitlets.List(traitlets.Dict()).tag(sync=True)
+    family_key = traitlets.Int(-1).tag(sync=True)
     n_frames = traitlets.Int(1).tag(sync=True)
     frame = traitlets.Int(0).tag(sync=True)
     playing = traitlets.Bool(False).tag(sync=True)
@@ -279,10 +329,7 @@ class Player(anywidget.AnyWidget):
 
     @traitlets.observe("tracks")
     def _wire_tracks(self, change: dict[str, Any]) -> None:
-        layout, values = track_wire(change["new"])
-        with self.hold_sync():
-            self.track_layout = layout
-            self.track_values = values
+        self.track_layout = [dict(track) for track in change["new"]]
 
     @traitlets.validate("speed")
     def _clamp_speed(self, proposal: dict[str, Any]) -> float:
@@ -299,18 +346,28 @@ class Player(anywidget.AnyWidget):
         n_frames: int,
         buffers: Mapping[str, np.ndarray | Arange],
         tracks: Sequence[Mapping[str, Any]],
+        values: Mapping[str, Any] | None = None,
         frame: int | None = None,
+        *,
+        key: int | None = None,
+        value: float | None = None,
     ) -> None:
-        """Replace all buffers and tracks in one message.
+        """Replace the run (buffers, tracks, values) in one message.
 
         ``frame`` defaults to the last frame (the whole path is shown) unless the
-        user had stopped playback somewhere in the middle, where it stays.
+        user had stopped playback somewhere in the middle, where it stays. ``key``
+        names the combination of inputs the run is for (a family with the same key
+        belongs to it); ``value`` is the family control's value for this run.
         """
         at_end = self.frame >= self.n_frames - 1
         with self.hold_sync():
             self.n_frames = int(n_frames)
             self.buffers = pack_buffers(buffers)
             self.tracks = [dict(t) for t in tracks]
+            self.track_values = json_values(values)
+            if key is not None:
+                self.run_key = int(key)
+            self.run_value = None if value is None else float(value)
             if frame is not None:
                 self.frame = frame
             elif at_end:
@@ -318,6 +375,53 @@ class Player(anywidget.AnyWidget):
             else:
                 self.frame = min(self.frame, self.n_frames - 1)
             self.revision += 1
+
+    def load_family(
+        self,
+        control: ipywidgets.Widget,
+        values: Sequence[float],
+        buffers: Mapping[str, np.ndarray],
+        member_values: Sequence[Mapping[str, Any]],
+        key: int,
+    ) -> None:
+        """Hand the browser a family: the run at each of ``values`` of ``control``.
+
+        Each buffer has shape ``(members, ...)``: member ``m`` of it stands in for
+        the run's buffer of that name while the control is at ``values[m]``.
+
+        Example:
+            >>> import numpy as np, ipywidgets
+            >>> p, slider = Player(), ipywidgets.FloatSlider()
+            >>> p.load_family(slider, [0.1, 0.2], {"px": np.zeros((2, 1, 5))},
+            ...               [{"lengths": [5]}, {"lengths": [3]}], key=0)
+            >>> p.family_values, p.family_layout[0]["shape"]
+            ([0.1, 0.2], [2, 1, 5])
+        """
+        members = len(values)
+        for name, array in buffers.items():
+            if np.shape(array)[:1] != (members,):
+                raise ValueError(f"family buffer {name!r} must have {members} members first")
+        if len(member_values) != members:
+            raise ValueError(f"give the values of each of the {members} members")
+        layout, data = buffer_wire(pack_buffers(buffers))
+        with self.hold_sync():
+            self.family_control = control
+            self.family_layout = layout
+            self.family_data = data
+            self.family_track_values = [json_values(v) for v in member_values]
+            self.family_values = [float(v) for v in values]
+            self.family_key = int(key)
+
+    def clear_family(self) -> None:
+        """Drop the family (the browser then shows the run only)."""
+        if not self.family_values and not self.family_data:
+            return
+        with self.hold_sync():
+            self.family_values = []
+            self.family_layout = []
+            self.family_data = b""
+            self.family_track_values = []
+            self.family_key = -1
 
     def play(self) -> None:
         """Start playback (from the beginning when at the end).

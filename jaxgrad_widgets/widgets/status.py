@@ -19,7 +19,7 @@ from typing import Any
 import traitlets
 
 from ..engine.errors import JaxGradError
-from .palette import ERROR_COLOR, SUCCESS_COLOR
+from .palette import ERROR_COLOR, SUCCESS_COLOR, start_color
 
 log = logging.getLogger("jaxgrad_widgets")
 
@@ -57,6 +57,47 @@ class StartStatus:
             "state": self.state,
             "hint": self.hint,
         }
+
+
+def start_rows(
+    run: Any,
+    *,
+    losses: Sequence[float],
+    mask: Sequence[float] | None = None,
+    hint: str = "",
+) -> list[StartStatus]:
+    """One row per start of an engine run (``Trajectories``): where and how it ended.
+
+    ``losses`` are the final losses to show (the whole data's, under minibatches);
+    ``hint`` goes on the rows of diverged starts.
+
+    Example:
+        >>> from jaxgrad_widgets.engine import Objective, trajectories
+        >>> run = trajectories(Objective(lambda x: x**2), "sgd", [[1.0]], 50,
+        ...                    {"learning_rate": 0.1})
+        >>> row, = start_rows(run, losses=[float(run.loss[0, -1])])
+        >>> row.summary, row.state
+        ('converged at step 45', 'ok')
+    """
+    norms = run.gradient_norm(mask)  # with an axis locked, only the free ones count
+    rows = []
+    for j in range(run.n_starts):
+        last = run.final_index(j)
+        diverged = run.diverged_at[j] >= 0
+        state = "diverged" if diverged else ("ok" if run.converged_at[j] >= 0 else "moving")
+        rows.append(
+            StartStatus(
+                index=j,
+                color=start_color(j),
+                final_point=tuple(float(v) for v in run.params[j, last]),
+                final_loss=float(losses[j]),
+                gradient_norm=float(norms[j, last]),
+                summary=run.summary(j),
+                state=state,
+                hint=hint if diverged else "",
+            )
+        )
+    return rows
 
 
 def _number(value: float) -> str:

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 
-import { Animator, findAnimator } from "../../js/animator";
+import { Animator, findAnimator, type DebugEntry } from "../../js/animator";
 import widget from "../../js/index";
 import type { TrackSpec } from "../../js/types";
 import { FakeMark, FakeModel, FakeScheduler, flush, ModelMark, packed, pathModel, proxyOf, wire } from "./fakes";
@@ -327,14 +327,14 @@ describe("changes from Python", () => {
 
   it("reads the packed traits the Python Player sends, decoding once per message", async () => {
     const layout = [
-      { target: 0, kind: "prefix", x: "px", y: "py", row: 0, length: { $: 0 } },
-      { target: 1, kind: "vline", low: { $: 1 }, high: { $: 2 } },
+      { target: 0, kind: "prefix", x: "px", y: "py", row: 0, length: { $: "length" } },
+      { target: 1, kind: "vline", low: { $: "low" }, high: { $: "high" } },
     ];
     const model = new FakeModel({
       targets: ["IPY_MODEL_path", "IPY_MODEL_point"],
       ...packed({ px: [[1, 4], [0, 1, 2, 3]], py: [[1, 4], [5, 6, 7, 8]] }),
       track_layout: layout,
-      track_values: [3, 0, 2],
+      track_values: { length: 3, low: 0, high: 2 },
       n_frames: 4,
       frame: 3,
     });
@@ -349,10 +349,15 @@ describe("changes from Python", () => {
     expect(s.path.calls.length).toBe(before + 1);
     expect(s.path.last!.y).toEqual([1, 2, 3]);
 
-    s.model.fromKernel({ track_values: [4, -1, 1] }); // only the numbers change
+    s.model.fromKernel({ track_values: { length: 4, low: -1, high: 1 } }); // only the numbers change
     await flush();
     expect(s.path.last!.y).toEqual([1, 2, 3, 4]);
     expect(s.point.last!.y).toEqual([-1, 1]);
+
+    s.model.fromKernel({ track_values: { length: null, high: 5 } }); // null and missing: absent
+    await flush();
+    expect(s.path.last!.y).toEqual([1, 2, 3, 4]); // no length: every frame
+    expect(s.point.last!.y).toEqual([0, 5]); // vline's defaults: low 0
   });
 
   it("does not write a mark again while it still holds equal data", async () => {
@@ -442,6 +447,130 @@ describe("changes from Python", () => {
     // Target 0 is now the point mark: it gets the path.
     expect(s.point.last!.x).toEqual([0, 1, 2, 3, 4]);
     expect(s.path.last!.x).toEqual([4]);
+  });
+});
+
+describe("a multi-line mark", () => {
+  /** Two starts in one Lines mark (the paths) and their loss curves shown whole. */
+  function linesModel(extra: Record<string, unknown> = {}): FakeModel {
+    return new FakeModel({
+      targets: ["IPY_MODEL_path", "IPY_MODEL_point"],
+      ...packed({
+        px: [[2, 4], [0, 1, 2, 3, 10, 11, 12, 13]],
+        py: [[2, 4], [0, 1, 4, 9, 5, 6, 7, 8]],
+        steps: [[1, 4], "arange"],
+      }),
+      track_layout: [
+        { target: 0, kind: "lines", x: "px", y: "py", lengths: { $: "lengths" } },
+        { target: 1, kind: "lines", x: "steps", y: "py", lengths: { $: "lengths" }, whole: true },
+      ],
+      track_values: { lengths: [4, 2] },
+      n_frames: 4,
+      frame: 3,
+      ...extra,
+    });
+  }
+
+  it("writes {x, y} as plain Arrays of Float64Array, one per line", async () => {
+    const s = await setup(linesModel());
+    live.push(s.animator);
+    expect(s.path.calls.length).toBe(1);
+    const call = s.path.last!;
+    expect(call.keys).toEqual(["x", "y"]);
+    expect(Array.isArray(call.rawX)).toBe(true);
+    expect((call.rawX as unknown[])[0]).toBeInstanceOf(Float64Array);
+    expect(call.xs).toEqual([
+      [0, 1, 2, 3],
+      [10, 11],
+    ]);
+    expect(call.ys).toEqual([
+      [0, 1, 4, 9],
+      [5, 6],
+    ]);
+    expect(s.point.last!.xs).toEqual([
+      [0, 1, 2, 3],
+      [0, 1],
+    ]);
+  });
+
+  it("rewrites during playback only when a line changes, and never a whole curve", async () => {
+    const s = await setup(linesModel({ frame: 0 }));
+    live.push(s.animator);
+    expect(s.path.last!.xs).toEqual([[0], [10]]);
+    const [paths, curves] = [s.path.calls.length, s.point.calls.length];
+    s.model.fromKernel({ playing: true });
+    s.scheduler.frame();
+    s.scheduler.frames(3, FRAME_MS);
+    expect(s.animator.playing).toBe(false);
+    // Frames 1, 2, 3 change row 0; row 1 stops at frame 1. The loss curves never change.
+    expect(s.path.calls.length).toBe(paths + 3);
+    expect(s.path.calls.map((c) => c.xs![1].length)).toEqual([1, 2, 2, 2]);
+    expect(s.point.calls.length).toBe(curves);
+    // Every write is a fresh outer Array.
+    expect(s.path.calls[1].rawX).not.toBe(s.path.calls[2].rawX);
+  });
+
+  it("does not write equal lines again, comparing row by row", async () => {
+    const path = new ModelMark();
+    const point = new ModelMark();
+    const model = linesModel();
+    const animator = new Animator(model, {
+      scheduler: new FakeScheduler(),
+      resolve: (id) => (id === "path" ? path : point),
+    });
+    live.push(animator);
+    await animator.ready;
+    await flush();
+    expect(path.calls.length).toBe(1);
+
+    // A new run, equal where it is drawn (row 1 differs past its length only).
+    model.fromKernel({
+      ...packed({
+        px: [[2, 4], [0, 1, 2, 3, 10, 11, 99, 99]],
+        py: [[2, 4], [0, 1, 4, 9, 5, 6, 99, 99]],
+        steps: [[1, 4], "arange"],
+      }),
+      revision: 1,
+    });
+    await flush();
+    expect(path.calls.length).toBe(1);
+
+    model.fromKernel({ track_values: { lengths: [4, 3] } }); // row 1 grows
+    await flush();
+    expect(path.calls.length).toBe(2);
+    expect(path.last!.xs).toEqual([
+      [0, 1, 2, 3],
+      [10, 11, 99],
+    ]);
+  });
+
+  it("logs the points of every line in the debug log", async () => {
+    const g = globalThis as { __jgwDebug?: unknown; __jgwMarks?: DebugEntry[] };
+    g.__jgwDebug = true;
+    g.__jgwMarks = [];
+    try {
+      const s = await setup(linesModel());
+      live.push(s.animator);
+      const marks = g.__jgwMarks.filter((e) => e.event === "mark");
+      expect(marks.find((e) => e.target === 0)!.points).toBe(6);
+      expect(marks.find((e) => e.target === 1)!.points).toBe(6);
+    } finally {
+      delete g.__jgwDebug;
+      delete g.__jgwMarks;
+    }
+  });
+
+  it("leaves a mark alone while it has no finite point", async () => {
+    const model = linesModel({
+      ...packed({ px: [[1, 2], [Number.NaN, Number.NaN]], py: [[1, 2], [1, 2]], steps: [[1, 2], "arange"] }),
+      track_values: { lengths: [2] },
+      n_frames: 2,
+      frame: 1,
+    });
+    const s = await setup(model);
+    live.push(s.animator);
+    expect(s.path.calls.length).toBe(0);
+    expect(s.point.last!.xs).toEqual([[0, 1]]);
   });
 });
 

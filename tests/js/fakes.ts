@@ -128,22 +128,32 @@ export function proxyOf(model: FakeModel): ModelLike & { listenerCount(): number
 
 export interface MarkCall {
   keys: string[];
+  /** One line's x and y (empty when several lines were written). */
   x: number[];
   y: number[];
+  /** Several lines (a plain Array of Float64Array each), one array per line; null for one line. */
+  xs: number[][] | null;
+  ys: number[][] | null;
   rawX: unknown;
   rawY: unknown;
+}
+
+function lines(value: unknown): number[][] | null {
+  return Array.isArray(value) ? value.map((line: Float64Array) => Array.from(line)) : null;
 }
 
 export class FakeMark {
   calls: MarkCall[] = [];
 
   set(attrs: Record<string, unknown>): void {
-    const x = attrs.x as Float64Array | undefined;
-    const y = attrs.y as Float64Array | undefined;
+    const x = attrs.x as Float64Array | Float64Array[] | undefined;
+    const y = attrs.y as Float64Array | Float64Array[] | undefined;
     this.calls.push({
       keys: Object.keys(attrs).sort(),
-      x: x ? Array.from(x) : [],
-      y: y ? Array.from(y) : [],
+      x: x && !Array.isArray(x) ? Array.from(x) : [],
+      y: y && !Array.isArray(y) ? Array.from(y) : [],
+      xs: lines(x),
+      ys: lines(y),
       rawX: x,
       rawY: y,
     });
@@ -219,6 +229,15 @@ export function pathModel(extra: Record<string, unknown> = {}): FakeModel {
     frame: 4,
     ...extra,
   });
+}
+
+/** A family in the packed wire form: each buffer of shape [members, ...] (see `packed`). */
+export function packedFamily(spec: Record<string, [number[], number[]]>): {
+  family_layout: Record<string, unknown>[];
+  family_data: DataView;
+} {
+  const { buffer_layout, buffer_data } = packed(spec);
+  return { family_layout: buffer_layout, family_data: buffer_data };
 }
 
 /** Buffers in the packed wire form the Python Player sends: one layout, one blob. */

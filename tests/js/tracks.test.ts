@@ -114,19 +114,44 @@ describe("the packed wire form", () => {
     expect(decodePacked([{ name: "a", shape: [1], offset: 0 }], undefined).size).toBe(0);
   });
 
-  it("resolves track references into the values", () => {
+  it("resolves slot references into the run's values by name", () => {
     const layout = [
-      { target: 0, kind: "prefix", row: 1, length: { $: 2 }, tolerance: { $: 0, n: 2 } },
-      { target: 1, kind: "points", lengths: { $: 2, n: 2 } },
-      { target: 2, kind: "vline", low: { $: 9 }, high: { $: 0, n: 9 } },
+      { target: 0, kind: "prefix", row: 1, length: { $: "length" }, tolerance: { $: "tolerance" } },
+      { target: 1, kind: "points", lengths: { $: "lengths" } },
+      { target: 2, kind: "vline", low: { $: "gone" }, high: { $: "none" } },
     ];
-    const [a, b, c] = resolveTracks(layout, [0.5, 0.25, 7, 3]) as TrackSpec[];
+    const values = { length: 7, tolerance: [0.5, 0.25], lengths: [7, 3], none: null };
+    const [a, b, c] = resolveTracks(layout, values) as TrackSpec[];
     expect(a).toEqual({ target: 0, kind: "prefix", row: 1, length: 7, tolerance: [0.5, 0.25] });
     expect(b.lengths).toEqual([7, 3]);
+    // A missing slot and a null one count as absent fields.
     expect(c.low).toBeUndefined();
     expect(c.high).toBeUndefined();
+    expect("low" in c).toBe(true);
     expect(resolveTracks([{ target: 0, kind: "vline", low: 1 }], undefined)).toEqual([{ target: 0, kind: "vline", low: 1 }]);
-    expect(resolveTracks("junk", [])).toEqual([]);
+    expect(resolveTracks("junk", {})).toEqual([]);
+  });
+
+  it("resolves null entries of a list to undefined, and slots inside a list", () => {
+    const layout = [{ target: 0, kind: "lines", lengths: { $: "lengths" }, tolerance: [{ $: "tx" }, 0.5], rows: [{ $: "nope" }, 1] }];
+    const [t] = resolveTracks(layout, { lengths: [4, null, 2], tx: 0.1 }) as TrackSpec[];
+    expect(t.lengths).toEqual([4, undefined, 2]);
+    expect(t.tolerance).toEqual([0.1, 0.5]);
+    expect(t.rows).toEqual([undefined, 1]);
+  });
+
+  it("no longer reads the numeric scheme, nor names from the object's prototype", () => {
+    const layout = [{ target: 0, kind: "prefix", length: { $: 0 }, low: { $: 0, n: 2 }, high: { $: "constructor" } }];
+    const [t] = resolveTracks(layout, { 0: 5, constructor: 3 } as unknown as Record<string, unknown>) as TrackSpec[];
+    expect(t.length).toBeUndefined();
+    expect(t.low).toBeUndefined();
+    expect(t.high).toBe(3); // an own value named "constructor" is fine
+    const [u] = resolveTracks([{ target: 0, kind: "vline", high: { $: "constructor" }, low: { $: "toString" } }], {}) as TrackSpec[];
+    expect(u.high).toBeUndefined();
+    expect(u.low).toBeUndefined();
+    // A list of values is not a dict of slots.
+    const [v] = resolveTracks([{ target: 0, kind: "vline", low: { $: "a" } }], [1, 2]) as TrackSpec[];
+    expect(v.low).toBeUndefined();
   });
 });
 

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { Animator } from "../../js/animator";
 import widget from "../../js/index";
 import { SPEEDS, renderTransport, type TransportElements } from "../../js/transport";
-import { FakeMark, FakeModel, FakeScheduler, flush, pathModel, proxyOf } from "./fakes";
+import { FakeMark, FakeModel, FakeScheduler, flush, packed, packedFamily, pathModel, proxyOf } from "./fakes";
 
 interface View {
   model: FakeModel;
@@ -226,6 +226,86 @@ describe("keyboard", () => {
     expect(v.animator.frame).toBe(2);
     key(v.ui.root, { key: " ", code: "Space", repeat: true });
     expect(v.animator.playing).toBe(false);
+  });
+});
+
+describe("the family", () => {
+  function familyModel(): FakeModel {
+    return new FakeModel({
+      targets: ["IPY_MODEL_path"],
+      ...packed({ px: [[1, 3], [0, 1, 2]], py: [[1, 3], [0, 1, 2]] }),
+      track_layout: [{ target: 0, kind: "prefix", x: "px", y: "py" }],
+      track_values: {},
+      n_frames: 3,
+      frame: 2,
+      run_key: 1,
+      run_value: 0.5,
+      family_control: "IPY_MODEL_lr",
+      family_values: [0.25, 1],
+      ...packedFamily({ py: [[2, 1, 3], [5, 6, 7, 8, 9, 10]] }),
+      family_track_values: [{}, {}],
+      family_key: 1,
+    });
+  }
+
+  it("writes data-member and data-family-size, only when they change", async () => {
+    const model = familyModel();
+    const control = new FakeModel({ value: 0.5 });
+    const path = new FakeMark();
+    const animator = new Animator(model, {
+      scheduler: new FakeScheduler(),
+      resolve: (id) => (id === "lr" ? control : path),
+    });
+    await animator.ready;
+    await flush();
+    const el = document.createElement("div");
+    document.body.appendChild(el);
+    const { elements: ui, cleanup } = renderTransport(model, el, animator);
+    cleanups.push(cleanup, () => animator.dispose());
+    expect(ui.root.dataset.member).toBe("-1");
+    expect(ui.root.dataset.familySize).toBe("2");
+
+    const changed: (string | null)[] = [];
+    const observer = new MutationObserver((records) => changed.push(...records.map((r) => r.attributeName)));
+    observer.observe(ui.root, { attributes: true, attributeFilter: ["data-member", "data-family-size"] });
+    control.set("value", 1);
+    await flush();
+    expect(ui.root.dataset.member).toBe("1");
+    expect(path.last!.y).toEqual([8, 9, 10]);
+    ui.step.click();
+    ui.stepBack.click();
+    control.set("value", 1 + 1e-12);
+    await flush();
+    changed.push(...observer.takeRecords().map((r) => r.attributeName));
+    expect(changed).toEqual(["data-member"]);
+
+    model.fromKernel({ family_key: 2 });
+    await flush();
+    expect(ui.root.dataset.member).toBe("-1");
+    expect(ui.root.dataset.familySize).toBe("0");
+    observer.disconnect();
+  });
+
+  it("two views of one widget: one listener on the control", async () => {
+    const model = familyModel();
+    const control = new FakeModel({ value: 0.25 });
+    const path = new FakeMark();
+    model.widget_manager = { get_model: async (id: string) => (id === "lr" ? control : path) };
+    vi.stubGlobal("requestAnimationFrame", () => 0);
+    vi.stubGlobal("cancelAnimationFrame", () => undefined);
+    const stopModel = widget.initialize({ model: proxyOf(model) });
+    const el1 = document.createElement("div");
+    const el2 = document.createElement("div");
+    document.body.append(el1, el2);
+    const stop1 = widget.render({ model: proxyOf(model), el: el1 });
+    const stop2 = widget.render({ model: proxyOf(model), el: el2 });
+    cleanups.push(stop1, stop2, stopModel);
+    await flush();
+    expect(control.listenerCount("change:value")).toBe(1);
+    expect(byTestId(el2, "jgw-transport").dataset.member).toBe("0");
+    expect(path.last!.y).toEqual([5, 6, 7]);
+    stopModel();
+    expect(control.listenerCount()).toBe(0);
   });
 });
 

@@ -63,7 +63,9 @@ def _assert_recomputes(w, rate=0.0123):
 
 
 def _prefix_lengths(w):
-    return [t["length"] for t in w.player.tracks if t["kind"] == "prefix" and t["x"] == "map.px"]
+    """Each start's drawn path length: the map's path track refers to a value of the run."""
+    (track,) = [t for t in w.player.tracks if t["kind"] == "lines" and t["x"] == "map.px"]
+    return w.player.track_values[track["lengths"]["$"]]
 
 
 # ---------------------------------------------------------------------- bad functions

@@ -88,7 +88,7 @@ def test_companion_density_per_frame(data):
     w = GradDescentWidget(gaussian_negloglike, argnums=(0, 1), data=data, start=START,
                           learning_rate=0.3, steps=200,
                           companion=Companion.histogram(data, density))  # fmt: skip
-    curves = _decode(w.player, "data.y0")
+    curves = _decode(w.player, "data.y")[0]
     xs = _decode(w.player, "data.x")
     assert curves.shape == (201, 120)
     # Frame f is the density of step f's parameters.
@@ -96,8 +96,8 @@ def test_companion_density_per_frame(data):
         mu, log_sigma = w.trajectory[0, f]
         np.testing.assert_allclose(curves[f], density(xs, mu, log_sigma), rtol=1e-4, atol=1e-6)
     assert not np.allclose(curves[0], curves[-1])
-    (track,) = [t for t in w.player.tracks if t["kind"] == "window"]
-    assert track["x_static"] == "data.x" and track["y"] == "data.y0"
+    (track,) = [t for t in w.player.tracks if t["kind"] == "windows"]
+    assert track["x_static"] == "data.x" and track["y"] == "data.y"
     # The histogram is a density: its area is 1.
     bars = w.companion_view.background
     width = float(bars.x[1] - bars.x[0])
@@ -120,7 +120,7 @@ def test_companion_regression_line_over_a_scatter():
     assert w_fit == pytest.approx(expected_w, abs=0.02) and b_fit == pytest.approx(
         expected_b, abs=0.02
     )
-    line = _decode(widget.player, "data.y0")[-1]
+    line = _decode(widget.player, "data.y")[0, -1]
     xs = _decode(widget.player, "data.x")
     np.testing.assert_allclose(line, w_fit * xs + b_fit, rtol=1e-5, atol=1e-5)
 

@@ -228,11 +228,17 @@ def _check_logs(handler: _Logged) -> None:
     assert not messages, f"logged: {messages}"
 
 
-def _check_work(calls: list[tuple[int, int]], max_starts: int, since: int) -> None:
+def _messages(op: tuple[str, Any]) -> int:
+    """How many comm messages an op is: a gesture is its drags, a state update and its end."""
+    return len(op[1][1]) + 2 if op[0] == "gesture" else 1
+
+
+def _check_work(calls: list[tuple[int, int]], max_starts: int, since: int, messages: int) -> None:
     cap = max_starts * STEPS_RANGE[1]
     for starts, steps in calls[since:]:
         assert starts * steps <= cap, f"{starts} starts x {steps} steps exceeds {cap}"
-    assert len(calls) - since <= MAX_CALLS_PER_MESSAGE, f"{len(calls) - since} engine calls"
+    limit = MAX_CALLS_PER_MESSAGE * messages
+    assert len(calls) - since <= limit, f"{len(calls) - since} engine calls in {messages} messages"
 
 
 def _check_grad_widget(w: GradDescentWidget) -> None:
@@ -537,7 +543,7 @@ def _run_sequence(w: GradDescentWidget, ops: list[tuple[str, Any]], exponent: in
             since = len(calls)
             _apply(w, op)
             _check_logs(logged)
-            _check_work(calls, w.max_starts, since)
+            _check_work(calls, w.max_starts, since, _messages(op))
             _check_grad_widget(w)
         _finish_with_a_valid_learning_rate(w, exponent)
         _check_logs(logged)

@@ -37,11 +37,14 @@ def test_widget_agrees_with_the_engine(widget):
     np.testing.assert_array_equal(widget.losses, expected.loss)
     assert widget.trajectory.shape == (2, 301, 2)
     np.testing.assert_allclose(widget.trajectory[:, -1], [[1, 1], [-1, -1]], atol=1e-4)
-    # The Player got the same numbers as float32 buffers, and one track set per start.
+    # The Player got the same numbers as float32 buffers, and one mark of paths and one of
+    # loss curves that draw every start.
     np.testing.assert_array_equal(_decode(widget.player, "map.px"), expected.params[:, :, 0])
     np.testing.assert_array_equal(_decode(widget.player, "loss.y"), expected.loss)
     assert widget.player.n_frames == 301
-    assert [t["kind"] for t in widget.player.tracks].count("prefix") == 4
+    lines = [t for t in widget.player.tracks if t["kind"] == "lines"]
+    assert [t["y"] for t in lines] == ["map.py", "loss.y"]
+    assert [widget.player.track_values[t["lengths"]["$"]] for t in lines] == [[301, 301]] * 2
 
 
 def test_status_rows_and_status_line(widget):
@@ -71,12 +74,8 @@ def test_divergence_shows_step_and_hint(widget):
     assert row["hint"] == "try a learning rate of 0.125 or less"
     assert 'data-state="diverged"' in widget.status_table.value
     # The path in the Player stops before the first non-finite record.
-    (path_track,) = [
-        t
-        for t in widget.player.tracks
-        if t["kind"] == "prefix" and t["row"] == 0 and t["x"] == "map.px"
-    ]
-    assert path_track["length"] == 5
+    (path_track,) = [t for t in widget.player.tracks if t["kind"] == "lines" and t["x"] == "map.px"]
+    assert widget.player.track_values[path_track["lengths"]["$"]][0] == 5
 
 
 def test_optimizer_switch_shows_its_hyperparameters(widget):
@@ -105,23 +104,29 @@ def test_steps_slider_and_clamping(widget):
     assert widget.steps == 40
     assert widget.trajectory.shape == (2, 41, 2)
     # The slider itself refuses out-of-range values; ours clamps whatever arrives.
-    widget._on_steps_control({"new": 10**9})
+    steps_moved = widget.control_panel._steps_moved
+    steps_moved({"new": 10**9})
     assert widget.steps == STEPS_RANGE[1]
-    widget._on_steps_control({"new": "many"})
+    steps_moved({"new": "many"})
     assert widget.steps == STEPS_RANGE[1]
 
 
 def test_learning_rate_from_the_browser_is_clamped(widget):
-    handler = widget._make_slider_handler("learning_rate")
+    handler = widget.control_panel._hyperparameter_moved("learning_rate")
     handler({"new": 1e6})
     assert widget.learning_rate == 10.0
     handler({"new": float("nan")})
     assert widget.learning_rate == 0.01  # NaN -> the registry default
 
 
+def _drag(widget, event):
+    """What the map's start markers hand their drag callbacks (anything a browser sends)."""
+    widget.map.starts._drag_handlers(widget.map.starts, event)
+
+
 def test_drag_recomputes_the_dragged_path(widget):
     before = widget.trajectory[0].copy()
-    widget._on_drag(None, {"event": "drag", "index": 0, "point": {"x": -1.5, "y": 0.5}})
+    _drag(widget, {"event": "drag", "index": 0, "point": {"x": -1.5, "y": 0.5}})
     np.testing.assert_allclose(widget.starts[0], [-1.5, 0.5])
     assert not np.array_equal(widget.trajectory[0], before)
     np.testing.assert_allclose(widget.trajectory[0, 0], [-1.5, 0.5])
@@ -140,12 +145,12 @@ def test_drag_recomputes_the_dragged_path(widget):
 )
 def test_malformed_drag_events_are_ignored(widget, event):
     before = widget.starts.copy()
-    widget._on_drag(None, event)
+    _drag(widget, event)
     np.testing.assert_array_equal(widget.starts, before)
 
 
 def test_drag_outside_the_map_is_clamped(widget):
-    widget._on_drag(None, {"index": 1, "point": {"x": 1e9, "y": -1e9}})
+    _drag(widget, {"index": 1, "point": {"x": 1e9, "y": -1e9}})
     np.testing.assert_allclose(widget.starts[1], [2.0, -2.0])
 
 
@@ -228,9 +233,7 @@ def test_no_recompilation_when_sliders_move(widget):
     rng = np.random.default_rng(0)
     for _ in range(50):
         widget.controls.sliders["learning_rate"].value = float(10 ** rng.uniform(-4, -1.5))
-        widget._on_drag(
-            None, {"index": 0, "point": {"x": rng.uniform(-2, 2), "y": rng.uniform(-2, 2)}}
-        )
+        _drag(widget, {"index": 0, "point": {"x": rng.uniform(-2, 2), "y": rng.uniform(-2, 2)}})
     assert descent.trace_count == traces
 
 
@@ -250,9 +253,9 @@ def test_unknown_function_gets_bounds_around_start_and_minimum():
 
 
 def test_python_copies_of_player_marks_hold_the_final_state(widget):
-    path = widget.map.paths[0]
-    np.testing.assert_array_equal(path.x, widget.trajectory[0, :, 0])
-    assert widget.map.paths[1].visible and not widget.map.paths[2].visible
+    paths = widget.map.paths
+    np.testing.assert_array_equal(paths.x[0], widget.trajectory[0, :, 0])
+    assert paths.visible and paths.x.shape == (2, 301) and len(paths.colors) == 2
 
 
 def test_jax_still_fine_after_widget_errors():

@@ -33,7 +33,9 @@ def test_one_dimensional_default_is_the_notebook_loop():
 
 def test_one_dimensional_drag_along_the_curve_recomputes():
     w = GradDescentWidget(polynomial)
-    w._on_drag(None, {"event": "drag", "index": 0, "point": {"x": -3.0, "y": 99.0}})
+    w.map.starts._handle_custom_msg(
+        {"event": "drag", "index": 0, "point": {"x": -3.0, "y": 99.0}}, []
+    )
     np.testing.assert_allclose(w.start, [-3.0])
     assert w.trajectory[0, 0, 0] == -3.0
     # The marker went back onto the curve: y = f(-3) = 27 - 12 - 3.
@@ -62,7 +64,7 @@ def test_robot_on_one_axis_reaches_x_equals_y():
     # The line is drawn on the map, the slice panel is shown and in sync with the map.
     assert w.map.lock_line.visible
     np.testing.assert_allclose(w.map.lock_line.y, [1.2, 1.2])
-    assert w._slice_box.children == (w.slice_view.figure,)
+    assert w.slice_box.children == (w.slice_view.figure,)
     np.testing.assert_allclose(_decode(w.player, "slice.x"), w.trajectory[:, :, 0])
     np.testing.assert_allclose(_decode(w.player, "slice.y"), w.losses)
     assert "y locked" in w.message
@@ -74,7 +76,7 @@ def test_robot_on_one_axis_reaches_x_equals_y():
 
 def test_lock_controls_both_ways():
     w = GradDescentWidget(goldfield, start=(0.1, 0.1))
-    assert not w.map.lock_line.visible and w._slice_box.children == ()
+    assert not w.map.lock_line.visible and w.slice_box.children == ()
     w.lock_axis.value = 1  # lock y where the start is
     assert w.lock == {"y": pytest.approx(0.1)}
     w.lock_value.value = 1.2

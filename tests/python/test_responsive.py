@@ -15,8 +15,8 @@ from kernel_session import run_cell, started_kernel
 
 from jaxgrad_widgets import GradDescentWidget
 from jaxgrad_widgets.engine import ChunkedRun, Objective, descent_for, trajectories
-from jaxgrad_widgets.widgets import grad_descent
-from jaxgrad_widgets.widgets.grad_descent import COMPUTE_BUDGET
+from jaxgrad_widgets.widgets import grad_descent, scheduler
+from jaxgrad_widgets.widgets.scheduler import COMPUTE_BUDGET
 
 #: Seconds each gradient of the slow objective takes (its value is instant).
 DELAY = 0.05
@@ -76,7 +76,10 @@ def in_kernel_loop(scenario):
         except BaseException as err:  # re-raised in the test's thread
             failures.append(err)
 
-    with mock.patch.object(grad_descent, "kernel_loop", _this_threads_loop):
+    with (
+        mock.patch.object(scheduler, "kernel_loop", _this_threads_loop),
+        mock.patch.object(grad_descent, "kernel_loop", _this_threads_loop),
+    ):
         thread = threading.Thread(target=run)
         thread.start()
         thread.join()
@@ -86,7 +89,7 @@ def in_kernel_loop(scenario):
 
 async def _until_done(w, timeout=60.0):
     deadline = time.perf_counter() + timeout
-    while w._job is not None:
+    while w.scheduler.job is not None:
         assert time.perf_counter() < deadline, "the slow descent never finished"
         await asyncio.sleep(0.01)
 
@@ -129,7 +132,7 @@ def test_a_slow_descent_lets_the_event_loop_run_and_shows_progress():
 
         task = asyncio.ensure_future(ticker())
         w = _widget()
-        job = w._job
+        job = w.scheduler.job
         assert job is not None and not job.finished  # it did not block the constructor
         assert w.progress.layout.display is None and w.message.startswith("computing step ")
         await _until_done(w)
@@ -148,7 +151,7 @@ def test_partial_paths_are_streamed_while_computing():
     async def scenario():
         w = _widget(steps=40)
         shown = set()
-        while w._job is not None:
+        while w.scheduler.job is not None:
             shown.add(w.player.n_frames)
             await asyncio.sleep(0.05)
         assert len(shown - {41}) >= 2  # at least two partial paths reached the Player
@@ -161,7 +164,7 @@ def test_partial_paths_are_streamed_while_computing():
 def test_a_new_input_supersedes_a_running_descent():
     async def scenario():
         w = _widget()
-        first = w._job
+        first = w.scheduler.job
         await asyncio.sleep(0.15)
         w.learning_rate = 0.2  # as a slider move would
         assert first.done < first.total  # dropped half way
@@ -177,11 +180,11 @@ def test_a_new_input_supersedes_a_running_descent():
 def test_python_reads_finish_a_running_descent_and_close_cancels_it():
     async def scenario():
         w = _widget()
-        assert w._job is not None
+        assert w.scheduler.job is not None
         np.testing.assert_array_equal(w.trajectory, _expected(0.1))  # finished on demand
-        assert w._job is None and "computed in" in w.message
+        assert w.scheduler.job is None and "computed in" in w.message
         w.learning_rate = 0.3
-        job = w._job
+        job = w.scheduler.job
         w.close()
         await asyncio.sleep(0.2)
         assert job.done < job.total  # closing stopped it
@@ -200,10 +203,10 @@ def test_a_real_kernel_answers_while_a_slow_descent_runs():
         """)
         assert run_cell(client, setup) == ""
         # Sent at once: answered between two chunks, before the 2 s of descent are over.
-        during = run_cell(client, "print(w._job is not None, round(w.progress.value, 2))")
+        during = run_cell(client, "print(w.scheduler.job is not None, round(w.progress.value, 2))")
         pending, progress = during.split()
         assert pending == "True" and 0 < float(progress) < 1
-        after = run_cell(client, "print(w.trajectory.shape, w._job is None)")
+        after = run_cell(client, "print(w.trajectory.shape, w.scheduler.job is None)")
         assert after == "(1, 41, 2) True"
 
 
@@ -215,7 +218,7 @@ def test_fast_objectives_still_finish_at_once():
         await _until_done(w)  # the first run also compiles
         assert w.result.summary(0) == "converged at step 98"
         w.learning_rate = 0.06
-        assert w._job is None and not math.isnan(w.status[0]["loss"])
+        assert w.scheduler.job is None and not math.isnan(w.status[0]["loss"])
         assert w.result.summary(0) == "converged at step 81"
 
     in_kernel_loop(scenario)

@@ -76,7 +76,7 @@ def test_the_two_parameter_widget_builds_and_shows_a_coarser_map():
     w = GradDescentWidget(_bowl, steps=20, learning_rate=0.1)
     assert not w.objective.jittable
     side = UNJITTABLE_RESOLUTION
-    assert w._grid.values.shape == (side, side) and np.isfinite(w._grid.values).all()
+    assert w.grid.values.shape == (side, side) and np.isfinite(w.grid.values).all()
     assert np.asarray(w.map.heatmap.color).shape == (side, side)
     assert np.asarray(w.map.contours.x).size > 100  # contour lines are drawn
     (x_low, x_high), (y_low, y_high) = w.bounds

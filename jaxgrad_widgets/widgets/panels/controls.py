@@ -1,0 +1,265 @@
+"""The controls panel: every control a user moves, turned into plain requests.
+
+It holds the optimizer controls (generated from the registry), the minibatch and
+seed controls when data is bound, the map's axis controls (view, lock, and the map's
+parameters for a function of more than two), and the buttons. A control moved in
+the browser becomes a call of one of the ``on_*`` callbacks with a checked value;
+:meth:`show` moves the controls to the dashboard's state without calling them back.
+
+Example:
+    >>> c = ControlsPanel(("x", "y"), data_rows=None)
+    >>> len(c.box.children)
+    3
+    >>> asked = []
+    >>> c.on_steps = asked.append
+    >>> c.optimizer.steps.value = 40
+    >>> asked
+    [40]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import ipywidgets
+
+from ...engine.optimizers import OPTIMIZERS, OptimizerSpec
+from ..controls import STEPS_RANGE, OptimizerControls, SamplingControls
+from ..inputs import clamp_value
+
+#: The controls' label width, shared with the optimizer controls.
+WIDE = {"description_width": "110px"}
+#: What the dashboard shows of a function of two or more parameters.
+VIEWS = ("map", "surface", "both")
+
+
+def _ignore(*_args: Any) -> None:
+    """The default of every request: nobody asked."""
+
+
+class ControlsPanel:
+    """Optimizer, sampling and axis controls and the buttons, as requests and a view.
+
+    ``names`` are the function's parameter names (one name: no axis controls);
+    ``data_rows`` the rows of the bound data (None: no minibatch controls).
+
+    Example:
+        >>> c = ControlsPanel(("a", "b", "c"), data_rows=100)
+        >>> c.dim_x.value, c.dim_y.value, c.sampling.batch.value
+        (0, 1, 0)
+    """
+
+    def __init__(self, names: Sequence[str], data_rows: int | None) -> None:
+        self.names = tuple(names)
+        self.optimizer = OptimizerControls()
+        self.sampling = SamplingControls(data_rows) if data_rows is not None else None
+        self.log_toggle = ipywidgets.ToggleButton(
+            value=False, description="log loss", tooltip="loss on a log scale",
+            icon="line-chart", layout=ipywidgets.Layout(width="auto"),
+        )  # fmt: skip
+        self.remove_button = ipywidgets.Button(
+            description="remove last start", icon="minus", layout=ipywidgets.Layout(width="auto")
+        )
+        self.clear_button = ipywidgets.Button(
+            description="clear starts", icon="times", layout=ipywidgets.Layout(width="auto")
+        )
+        self.axes = self._axis_controls()
+        # Requests, set by the dashboard.
+        self.on_optimizer: Callable[[str], None] = _ignore
+        self.on_hyperparameter: Callable[[str, float], None] = _ignore
+        self.on_steps: Callable[[int], None] = _ignore
+        self.on_sampling: Callable[[int, int], None] = _ignore
+        self.on_lock: Callable[[int | None, Any], None] = _ignore
+        self.on_dims: Callable[[tuple[int, int]], None] = _ignore
+        self.on_view: Callable[[str], None] = _ignore
+        self.on_log: Callable[[bool], None] = _ignore
+        self.on_remove: Callable[[], None] = _ignore
+        self.on_clear: Callable[[], None] = _ignore
+        self._showing = False  # the controls are being moved to the state: no requests
+        self._shown_steps = self.optimizer.steps.value
+        self.box = self._layout()
+        self._connect()
+
+    # ------------------------------------------------------------------ layout
+    def _axis_controls(self) -> ipywidgets.VBox:
+        """Lock an axis (the robot) and, beyond two parameters, choose the map's axes."""
+        if len(self.names) < 2:
+            self.dim_x = self.dim_y = self.lock_axis = self.lock_value = self.view = None
+            return ipywidgets.VBox([])
+        options = [(n, i) for i, n in enumerate(self.names)]
+        self.dim_x = ipywidgets.Dropdown(options=options, value=0, description="map x",
+                                         style=WIDE)  # fmt: skip
+        self.dim_y = ipywidgets.Dropdown(options=options, value=1, description="map y",
+                                         style=WIDE)  # fmt: skip
+        self.lock_axis = ipywidgets.Dropdown(description="lock", style=WIDE)
+        self.lock_value = ipywidgets.FloatSlider(description="at", style=WIDE, step=0.01,
+                                                 continuous_update=True)  # fmt: skip
+        self.view = ipywidgets.ToggleButtons(
+            options=[("map", "map"), ("3-D surface", "surface"), ("both", "both")],
+            value="map", description="view", style={**WIDE, "button_width": "90px"},
+        )  # fmt: skip
+        children = [self.view, self.lock_axis, self.lock_value]
+        if len(self.names) > 2:
+            children = [self.dim_x, self.dim_y, *children]
+        return ipywidgets.VBox(children, layout=ipywidgets.Layout(flex="1 1 300px"))
+
+    def _layout(self) -> ipywidgets.HBox:
+        """The controls laid out: optimizer (and sampling), axes, buttons; wrapping."""
+        buttons = ipywidgets.VBox(
+            [self.log_toggle, self.remove_button, self.clear_button],
+            layout=ipywidgets.Layout(flex="0 0 auto", align_items="flex-start"),
+        )
+        column: ipywidgets.Widget = self.optimizer
+        if self.sampling is not None:
+            # In a column, the controls' flex basis would be a height: they take their own.
+            self.optimizer.layout.flex = "0 0 auto"
+            column = ipywidgets.VBox(
+                [self.optimizer, self.sampling],
+                layout=ipywidgets.Layout(flex="1 1 320px", min_width="280px"),
+            )
+        return ipywidgets.HBox(
+            [column, self.axes, buttons],
+            layout=ipywidgets.Layout(width="100%", flex_flow="row wrap"),
+        )
+
+    # ------------------------------------------------------------------ requests
+    def _connect(self) -> None:
+        c = self.optimizer
+        c.optimizer.observe(self._optimizer_moved, names="value")
+        for name, slider in c.sliders.items():
+            slider.observe(self._hyperparameter_moved(name), names="value")
+        c.steps.observe(self._steps_moved, names="value")
+        if self.sampling is not None:
+            for control in (self.sampling.batch, self.sampling.seed):
+                control.observe(self._sampling_moved, names="value")
+        self.log_toggle.observe(lambda change: self._ask(self.on_log, bool(change["new"])),
+                                names="value")  # fmt: skip
+        self.remove_button.on_click(lambda _: self._ask(self.on_remove))
+        self.clear_button.on_click(lambda _: self._ask(self.on_clear))
+        if self.view is not None:
+            self.lock_axis.observe(self._lock_moved, names="value")
+            self.lock_value.observe(self._lock_moved, names="value")
+            self.dim_x.observe(self._dims_moved, names="value")
+            self.dim_y.observe(self._dims_moved, names="value")
+            self.view.observe(self._view_moved, names="value")
+
+    def _ask(self, request: Callable[..., None], *args: Any) -> None:
+        if not self._showing:
+            request(*args)
+
+    def _optimizer_moved(self, change: dict[str, Any]) -> None:
+        if change["new"] in OPTIMIZERS:
+            self._ask(self.on_optimizer, change["new"])
+
+    def _hyperparameter_moved(self, name: str) -> Callable[[dict[str, Any]], None]:
+        def moved(change: dict[str, Any]) -> None:
+            if self._showing:
+                return
+            value = self.hyperparameter_value(name, change["new"])
+            if value is not None:
+                self.on_hyperparameter(name, value)
+
+        return moved
+
+    def hyperparameter_value(self, name: str, value: Any) -> float | None:
+        """A slider's value from the browser, clamped to the registry's range; None when
+        it only echoes (snapped to the slider's grid) a value Python set."""
+        spec = next((s for s in OPTIMIZERS.values() for h in s.hyperparameters
+                     if h.name == name), None)  # fmt: skip
+        if spec is None:
+            return None
+        value = spec.hyperparameter(name).clamp(value)
+        return None if self.optimizer.is_echo(name, value) else value
+
+    def _steps_moved(self, change: dict[str, Any]) -> None:
+        value = clamp_value(change["new"], *STEPS_RANGE)
+        # Python may ask for more steps than the slider shows: its maximum is then an echo.
+        if value is not None and int(value) != self._shown_steps:
+            self._ask(self.on_steps, int(value))
+
+    def _sampling_moved(self, _change: dict[str, Any]) -> None:
+        self._ask(self.on_sampling, self.sampling.batch.value, self.sampling.seed.value)
+
+    def _lock_moved(self, _change: dict[str, Any]) -> None:
+        axis = self.lock_axis.value
+        axis = None if axis is None or axis < 0 else int(axis)
+        self._ask(self.on_lock, axis, self.lock_value.value)
+
+    def _dims_moved(self, _change: dict[str, Any]) -> None:
+        self._ask(self.on_dims, (self.dim_x.value, self.dim_y.value))
+
+    def _view_moved(self, change: dict[str, Any]) -> None:
+        if change["new"] in VIEWS:
+            self._ask(self.on_view, change["new"])
+
+    # ------------------------------------------------------------------ the state
+    def showing(self) -> _Showing:
+        """A context in which moving the controls asks for nothing."""
+        return _Showing(self)
+
+    def show_optimizer(self, spec: OptimizerSpec, values: dict[str, float], steps: int) -> None:
+        """The optimizer, its hyperparameters' sliders (only its own) and the steps."""
+        with self.showing():
+            name = spec.name if spec.name in OPTIMIZERS else "custom"
+            self.optimizer.show_optimizer(name, spec)
+            self.optimizer.set_values(values)
+            self.optimizer.sliders["learning_rate"].disabled = not spec.injectable
+            self._shown_steps = int(min(max(steps, STEPS_RANGE[0]), STEPS_RANGE[1]))
+            if self.optimizer.steps.value != self._shown_steps:
+                self.optimizer.steps.value = self._shown_steps
+
+    def show_sampling(self, batch_size: int, seed: int) -> None:
+        if self.sampling is not None:
+            with self.showing():
+                self.sampling.show(batch_size, seed)
+
+    def show_axes(
+        self,
+        dims: tuple[int, int],
+        locked: tuple[int, float] | None,
+        bounds: Sequence[tuple[float, float]],
+        view: str,
+    ) -> None:
+        """The map's parameters, the lock (its axis, and its slider over the view) and view."""
+        if self.view is None:
+            return
+        with self.showing():
+            dx, dy = dims
+            self.dim_x.value, self.dim_y.value = dx, dy
+            names = self.names
+            options = [("none", -1), (f"{names[dx]} (move along {names[dy]})", dx),
+                       (f"{names[dy]} (move along {names[dx]})", dy)]  # fmt: skip
+            if list(self.lock_axis.options) != options:
+                self.lock_axis.options = options
+            axis = -1 if locked is None else locked[0]
+            if self.lock_axis.value != axis:
+                self.lock_axis.value = axis
+            self.lock_value.disabled = locked is None
+            if locked is not None:
+                index, value = locked
+                low, high = bounds[0 if index == dx else 1]
+                with self.lock_value.hold_trait_notifications():
+                    self.lock_value.min, self.lock_value.max = min(low, value), max(high, value)
+                    self.lock_value.value = value
+            if self.view.value != view:
+                self.view.value = view
+
+    def show_log(self, log: bool) -> None:
+        with self.showing():
+            if self.log_toggle.value != log:
+                self.log_toggle.value = log
+
+
+class _Showing:
+    """Moves of the controls made while it is entered ask for nothing (nestable)."""
+
+    def __init__(self, panel: ControlsPanel) -> None:
+        self.panel = panel
+
+    def __enter__(self) -> None:
+        self.previous = self.panel._showing
+        self.panel._showing = True
+
+    def __exit__(self, *_exc: object) -> None:
+        self.panel._showing = self.previous

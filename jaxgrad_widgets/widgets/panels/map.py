@@ -1,0 +1,276 @@
+"""The map panel: the contour map of two parameters, its minima, the starts and their paths.
+
+It draws the landscape (shading by rank, contour lines, minima found or known), the
+line a locked axis holds the robot on, and every start's path, current point and
+negative-gradient arrow (one mark each, every start in its colour). The starts are
+draggable and a click adds one; what the browser sends is checked and clamped here
+and handed on as plain points.
+
+Example:
+    >>> from jaxgrad_widgets.engine import Objective
+    >>> from jaxgrad_widgets.functions import goldfield
+    >>> m = MapPanel(("x", "y"), ((-2.0, 2.0), (-2.0, 2.0)))
+    >>> grid = m.draw_landscape(Objective(goldfield), (0, 1), [0.1, 0.1],
+    ...                         minima=[[1.0, 1.0], [-1.0, -1.0]])
+    >>> grid.values.shape, len(m.minima.x), len(m.figure.marks)
+    ((120, 120), 2, 8)
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import bqplot
+import ipywidgets
+import numpy as np
+
+from ...engine import Grid, Objective, contour_paths, default_levels, find_minima, grid_values
+from ..inputs import drag_event, marker_points
+from ..palette import (
+    CONTOUR_COLOR,
+    CONTOUR_OPACITY,
+    LOCK_COLOR,
+    MAP_SCHEME,
+    MINIMUM_COLOR,
+    MINIMUM_STROKE,
+)
+from .marks import MARGIN, Frames, StartMarks, arrow_tips, float_array, start_colors, tolerance
+from .view import RunView
+
+Bounds = tuple[tuple[float, float], tuple[float, float]]
+#: Grid points per side of the shading and contours.
+RESOLUTION = 120
+
+
+def shade(values: np.ndarray) -> np.ndarray:
+    """Heights -> [0, 1] by rank, so the colours resolve the valleys, not just the walls.
+
+    Example:
+        >>> shade(np.array([0.0, 1.0, 1000.0, np.nan])).round(2).tolist()
+        [0.0, 0.5, 1.0, 1.0]
+    """
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return np.ones_like(values, dtype=np.float32)
+    knots = np.quantile(finite, np.linspace(0, 1, 65))
+    shaded = np.interp(values, knots, np.linspace(0, 1, 65)).astype(np.float32)
+    shaded[~np.isfinite(values)] = 1.0
+    return shaded
+
+
+class MapPanel:
+    """Contour map of two parameters with draggable starts, paths and gradient arrows.
+
+    Example:
+        >>> m = MapPanel(("mu", "sigma"), ((-1.0, 1.0), (0.0, 2.0)))
+        >>> [a.label for a in m.figure.axes], m.figure.min_aspect_ratio
+        (['mu', 'sigma'], 1.0)
+    """
+
+    name = "map"
+    #: Its frames join the learning-rate family (see the stage).
+    family = True
+
+    def __init__(self, labels: Sequence[str], bounds: Bounds) -> None:
+        (x_low, x_high), (y_low, y_high) = bounds
+        self.bounds: Bounds = tuple(bounds)
+        self.x_scale = bqplot.LinearScale(min=x_low, max=x_high, allow_padding=False)
+        self.y_scale = bqplot.LinearScale(min=y_low, max=y_high, allow_padding=False)
+        self.color_scale = bqplot.ColorScale(scheme=MAP_SCHEME, min=0.0, max=1.0)
+        scales = {"x": self.x_scale, "y": self.y_scale}
+        self.heatmap = bqplot.HeatMap(
+            x=float_array([x_low, x_high]), y=float_array([y_low, y_high]),
+            color=np.zeros((2, 2), np.float32), scales={**scales, "color": self.color_scale},
+        )  # fmt: skip
+        self.contours = bqplot.Lines(
+            x=float_array([x_low]), y=float_array([y_low]), scales=scales,
+            colors=[CONTOUR_COLOR], opacities=[CONTOUR_OPACITY], stroke_width=1.0,
+        )  # fmt: skip
+        self.minima = bqplot.Scatter(
+            x=float_array([]), y=float_array([]), scales=scales, marker="cross",
+            colors=[MINIMUM_COLOR], stroke=MINIMUM_STROKE, stroke_width=1.0, default_size=90,
+            tooltip=bqplot.Tooltip(fields=["x", "y"], formats=[".3f", ".3f"]),
+        )  # fmt: skip
+        self.lock_line = bqplot.Lines(
+            x=float_array([x_low, x_high]), y=float_array([y_low, y_low]), scales=scales,
+            colors=[LOCK_COLOR], line_style="dashed", stroke_width=2.0, visible=False,
+        )  # fmt: skip
+        self.marks = StartMarks(scales, x_low)
+        self.paths, self.current, self.arrows = self.marks.player_marks()
+        self.starts = bqplot.Scatter(
+            x=float_array([]), y=float_array([]), scales=scales, default_size=110,
+            colors=start_colors(1), stroke="#000000", stroke_width=1.5, marker="circle",
+            enable_move=True, update_on_move=False, interactions={"click": "add"},
+            drag_size=1.3,
+        )  # fmt: skip
+        self.x_axis = bqplot.Axis(scale=self.x_scale, label=labels[0], grid_lines="none")
+        self.y_axis = bqplot.Axis(scale=self.y_scale, label=labels[1], side="left",
+                                  grid_lines="none")  # fmt: skip
+        self.figure = bqplot.Figure(
+            marks=[self.heatmap, self.contours, self.minima, self.lock_line, self.paths,
+                   self.arrows, self.current, self.starts],
+            axes=[self.x_axis, self.y_axis], fig_margin=dict(MARGIN), padding_x=0.0,
+            padding_y=0.0,
+            layout=ipywidgets.Layout(width="100%", height="440px", min_width="300px"),
+        )  # fmt: skip
+        self.figure.add_class("jgw-map")
+        #: "map drawn with c = 0.5 held ...", for functions of more than two parameters.
+        self.held = ipywidgets.HTML(layout=ipywidgets.Layout(width="100%"))
+        self._placing = False
+        self.set_bounds(bounds)
+
+    def player_marks(self) -> list[bqplot.Mark]:
+        """The marks the Player writes: paths, current points, arrows."""
+        return self.marks.player_marks()
+
+    # ------------------------------------------------------------------ the view
+    def set_axes(self, labels: Sequence[str], bounds: Bounds) -> None:
+        """New parameters on the axes (a function of more than two parameters)."""
+        self.x_axis.label, self.y_axis.label = labels
+        self.set_bounds(bounds)
+
+    def set_bounds(self, bounds: Bounds) -> None:
+        """Move the view; the plot area keeps the data's aspect ratio (equal units).
+
+        Example:
+            >>> m = MapPanel(("x", "y"), ((-1.0, 1.0), (-1.0, 1.0)))
+            >>> m.set_bounds(((-4.0, 4.0), (-1.0, 1.0))); m.figure.max_aspect_ratio
+            4.0
+        """
+        self.bounds = tuple(bounds)
+        (x_low, x_high), (y_low, y_high) = bounds
+        with self.x_scale.hold_sync(), self.y_scale.hold_sync():
+            self.x_scale.min, self.x_scale.max = float(x_low), float(x_high)
+            self.y_scale.min, self.y_scale.max = float(y_low), float(y_high)
+        # bqplot's aspect ratio is width / height of the plot area; the figure refuses a
+        # minimum above its maximum, so the bound that moves away from the other goes first.
+        ratio = float(min(max((x_high - x_low) / (y_high - y_low), 0.25), 4.0))
+        figure = self.figure
+        with figure.hold_sync():
+            if ratio > figure.max_aspect_ratio:
+                figure.max_aspect_ratio = ratio
+                figure.min_aspect_ratio = ratio
+            else:
+                figure.min_aspect_ratio = ratio
+                figure.max_aspect_ratio = ratio
+
+    def label_ticks(self, ticks: Sequence[tuple[list[float], dict[str, str]]]) -> None:
+        """Shown values on the axes' ticks (a display transform), or bqplot's own ticks."""
+        for axis, (positions, labels) in zip((self.x_axis, self.y_axis), ticks, strict=True):
+            axis.tick_values = np.asarray(positions, np.float64) if positions else None
+            axis.tick_labels = labels or None
+
+    def draw_landscape(
+        self,
+        objective: Objective,
+        dims: tuple[int, int],
+        base: Sequence[float],
+        *,
+        minima: Any = None,
+        search: bool = True,
+    ) -> Grid:
+        """Shade the map, draw the contours and mark the minima; returns the height grid.
+
+        ``minima`` are known minima (full points); without them they are searched for
+        when ``search`` (a slow gradient is not searched). Parameters off the map are
+        held at ``base``.
+        """
+        grid = grid_values(objective, self.bounds, RESOLUTION, dims=dims, base=base)
+        contour_x, contour_y = contour_paths(grid, default_levels(grid.values))
+        with self.heatmap.hold_sync():
+            self.heatmap.x = float_array(grid.xs)
+            self.heatmap.y = float_array(grid.ys)
+            self.heatmap.color = shade(grid.values)
+        if contour_x.size == 0:
+            contour_x, contour_y = float_array([grid.xs[0]]), float_array([grid.ys[0]])
+        with self.contours.hold_sync():
+            self.contours.x = contour_x
+            self.contours.y = contour_y
+        if minima is not None:
+            points = np.asarray(minima, np.float32)[:, list(dims)]
+        elif search:
+            found = find_minima(objective, self.bounds, dims=dims, grid=grid)
+            points = np.asarray([m.point[list(dims)] for m in found], np.float32)
+        else:
+            points = np.empty((0, 2), np.float32)
+        self.minimum_points = points.reshape(-1, 2)
+        with self.minima.hold_sync():
+            self.minima.x = self.minimum_points[:, 0]
+            self.minima.y = self.minimum_points[:, 1]
+        held = [i for i in range(objective.dim) if i not in dims]
+        if held:
+            values = ", ".join(f"{objective.names[i]} = {base[i]:.4g}" for i in held)
+            self.held.value = (
+                f'<div class="jgw-held">map drawn with {html.escape(values)} held at the first '
+                "start's values; descent moves every parameter</div>"
+            )
+        return grid
+
+    def set_lock(self, side: int | None, value: float) -> None:
+        """Draw the line the robot is held on (side 0: x fixed, 1: y fixed), or hide it."""
+        (x_low, x_high), (y_low, y_high) = self.bounds
+        with self.lock_line.hold_sync():
+            if side == 0:
+                self.lock_line.x = float_array([value, value])
+                self.lock_line.y = float_array([y_low, y_high])
+            elif side == 1:
+                self.lock_line.x = float_array([x_low, x_high])
+                self.lock_line.y = float_array([value, value])
+            self.lock_line.visible = side is not None
+
+    def set_starts(self, points: np.ndarray) -> None:
+        """Place the start markers from Python, one colour each (no echo to the widget)."""
+        points = np.asarray(points, np.float32).reshape(-1, 2)
+        self._placing = True
+        try:
+            with self.starts.hold_sync():
+                self.starts.x = points[:, 0]
+                self.starts.y = points[:, 1]
+                self.starts.colors = start_colors(len(points))
+        finally:
+            self._placing = False
+        self.marks.color(len(points))
+
+    # ------------------------------------------------------------------ browser input
+    def connect(
+        self,
+        moved: Callable[[int, tuple[float, float]], None],
+        placed: Callable[[list[tuple[float, float]]], None],
+    ) -> None:
+        """Call ``moved(index, point)`` while a start is dragged and ``placed(points)``
+        when the markers change in the browser (a click added one, a drag ended).
+        Points are clamped into the map; malformed messages never reach them."""
+
+        def on_drag(_mark: Any, event: Any) -> None:
+            parsed = drag_event(event, len(self.starts.x), self.bounds)
+            if parsed is not None:
+                moved(*parsed)
+
+        def on_markers(_change: dict[str, Any]) -> None:
+            if not self._placing:
+                placed(marker_points(self.starts.x, self.starts.y, self.bounds))
+
+        self.starts.on_drag(on_drag)
+        self.starts.on_drag_end(on_drag)
+        self.starts.observe(on_markers, names=["x", "y"])
+
+    # ------------------------------------------------------------------ frames
+    def frames(self, view: RunView) -> Frames:
+        """Paths, current points and negative-gradient arrows for the Player."""
+        dx, dy = view.dims
+        params = view.run.params
+        px, py = params[:, :, dx], params[:, :, dy]
+        width = self.bounds[0][1] - self.bounds[0][0]
+        ax, ay = arrow_tips(px, py, -view.grad[:, :, dx], -view.grad[:, :, dy], width)
+        arrows = dict(x0="px", y0="py", x1="ax", y1="ay", head=0.3)
+        (x_low, x_high), (y_low, y_high) = self.bounds
+        tol = tolerance(x_high - x_low, y_high - y_low)
+        buffers = {"px": px, "py": py, "ax": ax, "ay": ay}
+        return Frames(buffers, self.marks.tracks("px", "py", arrows, tol),
+                      {"lengths": view.lengths})  # fmt: skip
+
+    def show(self, view: RunView, frames: Frames) -> None:
+        """After a load: Python's copies of the paths and points, the marks visible."""
+        self.marks.show(view.starts, frames.buffers["px"], frames.buffers["py"], view.lengths)

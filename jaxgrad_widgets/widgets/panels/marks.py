@@ -1,0 +1,224 @@
+"""What the panels' marks share: Python's quiet copies, drawing tolerances, arrows.
+
+The Player writes the marks that move (paths, current points, arrows, loss curves)
+in the browser; Python keeps its copy of them equal to the final state with
+:func:`set_quietly`, padded to rectangles where bqplot's Python side needs them
+(:func:`padded_rows`). One ``Lines`` mark carries every start, each in its colour.
+
+Example:
+    >>> import numpy as np
+    >>> from jaxgrad_widgets.widgets.panels.marks import padded_rows, tolerance
+    >>> padded_rows(np.arange(6.0).reshape(2, 3), [3, 1]).tolist()
+    [[0.0, 1.0, 2.0], [3.0, 3.0, 3.0]]
+    >>> tolerance(4.0, 1000.0)
+    [0.0008, 0.2]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import bqplot
+import ipywidgets
+import numpy as np
+
+from ..palette import ARROW_COLOR, start_color
+from ..player import slot
+
+#: Drawn paths and curves pass within this fraction of the axis range of every
+#: point: under a tenth of a pixel on these figures (about 380 px of plot area per
+#: axis). At half a pixel the corners of a tight bend already show; at this
+#: tolerance screenshots do not differ, and 1001 steps still draw as a few dozen.
+SIMPLIFY = 2e-4
+#: While playing, a path is redrawn once the current point is this many tolerances
+#: (about 2 px) from the drawn end, which the current-point marker (radius 3.6 px)
+#: covers: a slow path is not redrawn on every frame.
+LAG = 25.0
+#: The direction-of-descent arrow, as a fraction of the figure's width.
+ARROW_FRACTION = 0.12
+#: Plot margins (pixels) of the panels' figures.
+MARGIN = {"top": 20, "bottom": 44, "left": 56, "right": 16}
+
+
+@dataclass
+class Frames:
+    """What a panel hands the Player for one run: buffers, tracks and the run's values.
+
+    Names (buffers, slots) and targets are the panel's own; the stage namespaces them.
+
+    Example:
+        >>> Frames({"x": np.zeros(3)}, [{"target": 0, "kind": "points"}]).values
+        {}
+    """
+
+    buffers: dict[str, Any]
+    tracks: list[dict[str, Any]]
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+def set_quietly(widget: ipywidgets.Widget, **values: Any) -> None:
+    """Set traits in Python without sending them to the browser.
+
+    For marks the Player writes in the browser: the browser already shows these
+    values, and sending them again would double every update's payload. Goes under
+    traitlets' notification (the values are already validated arrays).
+
+    Example:
+        >>> line = bqplot.Lines(x=[0.0], y=[0.0], scales={"x": bqplot.LinearScale(),
+        ...                                             "y": bqplot.LinearScale()})
+        >>> set_quietly(line, x=np.arange(3.0))
+        >>> line.x.tolist()
+        [0.0, 1.0, 2.0]
+    """
+    for name, value in values.items():
+        widget._trait_values[name] = value
+
+
+def float_array(values: Any) -> np.ndarray:
+    """``values`` as float32, the marks' wire type.
+
+    Example:
+        >>> float_array([1, 2]).dtype
+        dtype('float32')
+    """
+    return np.asarray(values, dtype=np.float32)
+
+
+def padded_rows(rows: np.ndarray, lengths: Sequence[int]) -> np.ndarray:
+    """Each row's first ``length`` values, the rest filled with its last one.
+
+    A bqplot ``Lines`` mark's Python side takes rectangles; repeating a line's last
+    point draws nothing more (a NaN there would make bqplot log errors).
+    """
+    out = np.array(rows, dtype=np.float32, copy=True)
+    for j, length in enumerate(lengths):
+        keep = max(int(length), 1)
+        out[j, keep:] = out[j, keep - 1]
+    return out
+
+
+def _round(value: float) -> float:
+    """Two significant digits: a tolerance is approximate, and short in JSON."""
+    return float(f"{value:.2g}")
+
+
+def tolerance(x_range: float, y_range: float) -> list[float]:
+    """The simplification tolerance [x, y] in data units for axes showing these ranges.
+
+    Example:
+        >>> tolerance(2.0, 0.0)
+        [0.0004, 0.0002]
+    """
+
+    def one(extent: float) -> float:
+        extent = abs(float(extent))
+        return _round(SIMPLIFY * extent) if np.isfinite(extent) and extent > 0 else SIMPLIFY
+
+    return [one(x_range), one(y_range)]
+
+
+def log_tolerance(low: float, high: float) -> float | None:
+    """The tolerance in decades for a loss range drawn on a log axis (None: not positive).
+
+    Example:
+        >>> log_tolerance(0.5, 5.0), log_tolerance(0.0, 1.0)
+        (0.0002, None)
+    """
+    if not (0 < low < high and np.isfinite(high)):
+        return None
+    return _round(SIMPLIFY * np.log10(high / low))
+
+
+def arrow_tips(px, py, dx, dy, width: float) -> tuple[np.ndarray, np.ndarray]:
+    """Tips of arrows from (px, py) along (dx, dy): longer for larger |d|, capped.
+
+    The length is ``ARROW_FRACTION * width * |d| / (|d| + median |d|)``, so arrows
+    shrink to nothing as the gradient vanishes and never leave the figure.
+
+    Example:
+        >>> tx, ty = arrow_tips(np.zeros((1, 2)), np.zeros((1, 2)), np.ones((1, 2)),
+        ...                     np.zeros((1, 2)), 10.0)
+        >>> [round(float(v), 2) for v in tx[0]], ty.tolist()
+        ([0.6, 0.6], [[0.0, 0.0]])
+    """
+    norm = np.hypot(dx, dy)
+    finite = norm[np.isfinite(norm) & (norm > 0)]
+    reference = float(np.median(finite)) if finite.size else 1.0
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        length = ARROW_FRACTION * width * norm / (norm + reference)
+        scale = np.where(norm > 0, length / norm, 0.0)
+        return (px + scale * dx).astype(np.float32), (py + scale * dy).astype(np.float32)
+
+
+def start_colors(count: int) -> list[str]:
+    """One colour per start (at least one, for an empty mark).
+
+    Example:
+        >>> start_colors(0) == start_colors(1)
+        True
+    """
+    return [start_color(j) for j in range(max(count, 1))]
+
+
+class StartMarks:
+    """Paths, current points and arrows of every start: three marks, whatever the count.
+
+    ``paths`` is one ``Lines`` mark with a line per start; ``current`` a ``Scatter``
+    with a point per start; ``arrows`` one ``Lines`` of NaN-separated segments.
+
+    Example:
+        >>> scales = {"x": bqplot.LinearScale(), "y": bqplot.LinearScale()}
+        >>> marks = StartMarks(scales, 0.0)
+        >>> [type(m).__name__ for m in marks.player_marks()]
+        ['Lines', 'Scatter', 'Lines']
+    """
+
+    def __init__(self, scales: dict[str, bqplot.Scale], low: float) -> None:
+        self.paths = bqplot.Lines(
+            x=float_array([low]), y=float_array([low]), scales=scales,
+            colors=start_colors(1), stroke_width=2.5, visible=False,
+        )  # fmt: skip
+        self.arrows = bqplot.Lines(
+            x=float_array([low]), y=float_array([low]), scales=scales, colors=[ARROW_COLOR],
+            stroke_width=2.0, visible=False,
+        )  # fmt: skip
+        self.current = bqplot.Scatter(
+            x=float_array([]), y=float_array([]), scales=scales, default_size=40,
+            colors=start_colors(1), stroke="#000000", stroke_width=1.0,
+        )  # fmt: skip
+        self._count = 1
+
+    def player_marks(self) -> list[bqplot.Mark]:
+        """The marks the Player writes, in the order :meth:`tracks` numbers them."""
+        return [self.paths, self.current, self.arrows]
+
+    def tracks(self, x: str, y: str, arrows: dict[str, Any], tol: list[float]):
+        """Paths growing with the frame, current points and arrows, for every start."""
+        lengths = slot("lengths")
+        return [
+            dict(target=0, kind="lines", x=x, y=y, lengths=lengths, tolerance=tol, lag=LAG),
+            dict(target=1, kind="points", x=x, y=y, lengths=lengths),
+            dict(target=2, kind="arrows", lengths=lengths, **arrows),
+        ]
+
+    def color(self, count: int) -> None:
+        """One colour per start on the paths and current points (a message only on change)."""
+        if count == self._count:
+            return
+        self._count = count
+        colors = start_colors(count)
+        self.paths.colors = colors
+        self.current.colors = colors
+
+    def show(self, count: int, xs: np.ndarray, ys: np.ndarray, lengths: Sequence[int]) -> None:
+        """Python's copies = the final state the browser shows; the marks visible."""
+        self.color(count)
+        set_quietly(self.paths, x=padded_rows(xs, lengths), y=padded_rows(ys, lengths))
+        last = [max(length - 1, 0) for length in lengths]
+        rows = np.arange(len(lengths))
+        set_quietly(self.current, x=xs[rows, last], y=ys[rows, last])
+        for mark in (self.paths, self.arrows):
+            if not mark.visible:
+                mark.visible = True

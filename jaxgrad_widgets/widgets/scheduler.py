@@ -1,0 +1,178 @@
+"""The scheduler: when the dashboard's computations run.
+
+The *primary* run is the descent for the current inputs. A fast one finishes at once.
+A slow one (a big model, a function JAX cannot compile) runs in chunks of about
+``COMPUTE_BUDGET`` seconds between the kernel's messages, so the kernel still answers
+the browser, with its progress and partial paths shown as it goes; outside a Jupyter
+kernel (a script, a test) it finishes at once. *Secondary* work (what the panels
+compute ahead, such as the learning-rate family) runs after the primary, once the
+kernel has been idle for ``SECONDARY_DELAY`` seconds. A newer primary supersedes both:
+its predecessor stops after its current chunk and pending secondary work is dropped.
+Python reading a result (``w.trajectory``) finishes the primary first.
+
+Example:
+    >>> from jaxgrad_widgets.engine import ChunkedRun, Objective, descent_for
+    >>> shown = []
+    >>> s = Scheduler(done=lambda run, fast, seconds: shown.append(run.summary(0)))
+    >>> job = ChunkedRun(descent_for(Objective(lambda x: x**2), "sgd"), [[1.0]], 50,
+    ...                  {"learning_rate": 0.1})
+    >>> s.start(job).summary(0), shown, s.job is None
+    ('converged at step 45', ['converged at step 45'], True)
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from typing import Any
+
+from ..engine import ChunkedRun, Trajectories
+from .lifecycle import kernel_loop
+
+#: Seconds of computation per turn of the kernel's event loop: a slow objective's
+#: descent runs in chunks of about this long, so the kernel still answers the browser.
+COMPUTE_BUDGET = 0.08
+#: Seconds left free between two chunks: handling one kernel message takes several turns
+#: of the event loop, and a chunk in every turn would delay it by several chunks.
+COMPUTE_GAP = 0.02
+#: While a slow descent runs, its partial paths are shown at most this often (seconds).
+PARTIAL_EVERY = 0.5
+#: Secondary work waits until no input has changed for this long (seconds): a slider
+#: being dragged sends a value every few milliseconds, and only the last one matters.
+SECONDARY_DELAY = 0.12
+
+
+def _nothing(*_args: Any) -> None:
+    """The default of every callback."""
+
+
+class Scheduler:
+    """Runs the primary descent (at once, or in chunks) and then the secondary work.
+
+    Callbacks (each optional):
+        done(run, fast, seconds): the primary finished; ``fast`` when it finished in the
+            call that started it; ``seconds`` from its start to its end.
+        partial(run): part of a slow primary, to show while the rest computes.
+        progress(job): a slow primary's progress (None: it ended).
+        guard(action, *args): runs an action for the kernel's event loop and turns an
+            error into a visible message (returns None when it failed).
+
+    Attributes:
+        runs: how many primary runs were started (one per input change).
+        cost: the seconds the last finished primary run computed, compiling aside.
+    """
+
+    def __init__(
+        self,
+        *,
+        done: Callable[[Trajectories, bool, float], None] = _nothing,
+        partial: Callable[[Trajectories], None] = _nothing,
+        progress: Callable[[ChunkedRun | None], None] = _nothing,
+        guard: Callable[..., Any] | None = None,
+    ) -> None:
+        self._done, self._partial, self._progress = done, partial, progress
+        self._guard = guard or (lambda action, *args: action(*args))
+        self.job: ChunkedRun | None = None
+        self.runs = 0
+        self.cost = 0.0
+        self._started = 0.0
+        self._partial_shown = 0.0
+        self._later: dict[str, Callable[[], None]] = {}
+        self._later_handle: Any = None
+
+    # ------------------------------------------------------------------ primary
+    def start(self, job: ChunkedRun, wait: bool = False) -> Trajectories | None:
+        """Make ``job`` the primary run (superseding any other) and start computing it.
+
+        Returns the result when it finished here (fast, outside a kernel, or ``wait``).
+        """
+        self.cancel()
+        self.runs += 1
+        self.job, self._started = job, time.perf_counter()
+        loop = kernel_loop()
+        if job.advance(math.inf if wait or loop is None else COMPUTE_BUDGET):
+            return self._finish(job, fast=True)
+        self._partial_shown = time.perf_counter()
+        self._progress(job)
+        loop.call_later(COMPUTE_GAP, self._continue, job)
+        return None
+
+    def _continue(self, job: ChunkedRun) -> None:
+        """One more chunk of a slow descent, unless a newer input superseded it."""
+        if job is not self.job:
+            return
+        finished = self._guard(job.advance, COMPUTE_BUDGET)
+        if finished is None:  # the objective failed: the message says how; the run ends
+            self.cancel()
+            return
+        if finished:
+            self._guard(self._finish, job, False)
+            return
+        self._progress(job)
+        if time.perf_counter() - self._partial_shown >= PARTIAL_EVERY:
+            self._partial_shown = time.perf_counter()
+            self._guard(self._partial, job.result())
+        loop = kernel_loop()
+        if loop is not None:
+            loop.call_later(COMPUTE_GAP, self._continue, job)
+        else:
+            self._guard(self.finish)
+
+    def _finish(self, job: ChunkedRun, fast: bool) -> Trajectories:
+        seconds = time.perf_counter() - self._started
+        self.job = None
+        self.cost = job.seconds
+        self._progress(None)
+        run = job.result()
+        self._done(run, fast, seconds)
+        return run
+
+    def finish(self) -> None:
+        """Complete the primary run now (Python asked for its result)."""
+        job = self.job
+        if job is not None and not job.finished:
+            job.advance(math.inf)
+            self._finish(job, fast=False)
+
+    def cancel(self) -> None:
+        """Stop the primary run and drop pending secondary work."""
+        if self.job is not None:
+            self.job = None
+            self._progress(None)
+        self._drop_later()
+
+    # ------------------------------------------------------------------ secondary
+    def later(self, name: str, task: Callable[[], None]) -> None:
+        """Run ``task`` once the kernel has been idle for SECONDARY_DELAY (replacing an
+        earlier task of the same name); outside a kernel, only when asked (:meth:`now`)."""
+        self._later[name] = task
+        loop = kernel_loop()
+        if loop is None:
+            return
+        if self._later_handle is not None:
+            self._later_handle.cancel()  # debounced: the newest input waits its turn
+        self._later_handle = loop.call_later(SECONDARY_DELAY, self._run_later)
+
+    def pending(self, name: str) -> bool:
+        return name in self._later
+
+    def now(self, name: str) -> None:
+        """Run the secondary task ``name`` now, if it is pending (Python wants its result)."""
+        task = self._later.pop(name, None)
+        if task is not None:
+            task()
+
+    def _run_later(self) -> None:
+        self._later_handle = None
+        if self.job is not None:
+            return  # the primary's end schedules the secondary work again
+        tasks, self._later = self._later, {}
+        for task in tasks.values():
+            self._guard(task)
+
+    def _drop_later(self) -> None:
+        self._later.clear()
+        if self._later_handle is not None:
+            self._later_handle.cancel()
+            self._later_handle = None

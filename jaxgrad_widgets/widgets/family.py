@@ -84,6 +84,15 @@ class RateGrid:
         index = round((math.log10(value) - self.low) / self.step)
         return int(min(max(index, 0), self.size - 1))
 
+    def snapped(self, value: float) -> float:
+        """The value a slider on this grid shows for ``value``: its nearest position's.
+
+        Example:
+            >>> round(RateGrid(-5.0, 1.0, 0.01).snapped(0.05), 6)
+            0.050119
+        """
+        return self.value(self.nearest(value))
+
     def index(self, value: float) -> int | None:
         """The position whose value ``value`` is, or None when it is between positions."""
         index = self.nearest(value)

@@ -57,9 +57,9 @@ from ..functions import FunctionInfo, describe
 from .companion import Companion
 from .display import DisplayTransforms
 from .family import LearningRateFamily, RateGrid
-from .inputs import clamp_value
 from .lifecycle import close_tree, kernel_loop, replace_earlier_runs
 from .panels import (
+    CURVE_POINTS,
     VIEWS,
     CompanionPanel,
     ControlsPanel,
@@ -70,6 +70,7 @@ from .panels import (
     StatusPanel,
     SurfacePanel,
 )
+from .requests import dragged_starts, lock_from_controls, placed_starts
 from .scheduler import Scheduler
 from .stage import Panel, Stage
 from .state import INPUT_NAMES, DescentState, Inputs, parse_dims
@@ -393,7 +394,7 @@ class GradDescentWidget(ipywidgets.VBox):
         """The map's shading, contours and minima (or the 1-D curve) for the current view."""
         base = self.state.effective_starts[0]
         if self.one_dimensional:
-            xs, ys = curve_values(self.objective, self.state.bounds[0], 400)
+            xs, ys = curve_values(self.objective, self.state.bounds[0], CURVE_POINTS)
             self.map.set_curve(xs, ys)
             self.minima = np.empty((0, 1), np.float32)
             return
@@ -535,14 +536,9 @@ class GradDescentWidget(ipywidgets.VBox):
         index, value = locked
         side = state.map_side
         self.map.set_lock(side, value)
-        free = dims[1] if side == 0 else dims[0]
-        names = self.objective.names
-        base = state.effective_starts[0]
-        bounds = state.bounds[1 - side]
-        xs, ys = curve_values(self.objective, bounds, 400, dim=free, base=base)
-        self.slice_view.set_range(bounds, names[free])
-        self.slice_view.set_curve(xs, ys, label=f"{self.objective.name} with "
-                                                f"{names[index]} = {value:.4g}")  # fmt: skip
+        title = f"{self.objective.name} with {self.objective.names[index]} = {value:.4g}"
+        self.slice_view.draw_slice(self.objective, state.bounds[1 - side], dims[1 - side],
+                                   state.effective_starts[0], title)  # fmt: skip
         self.slice_box.children = [self.slice_view.figure]
 
     def _show_starts(self) -> None:
@@ -570,25 +566,11 @@ class GradDescentWidget(ipywidgets.VBox):
         elif value != state.inputs.hyperparameters.get(name):
             self._request(hyperparameters={**state.inputs.hyperparameters, name: value})
 
-    def _lock_moved(self, axis: int | None, slider_value: Any) -> None:
+    def _lock_moved(self, axis: int | None, value: Any) -> None:
         state = self.state
-        if axis is None:
-            if state.inputs.lock:
-                self._request(lock={})
-            return
-        low, high = state.bounds[0 if axis == state.inputs.map_dims[0] else 1]
-        previous = state.locked
-        if previous is None or previous[0] != axis:
-            value = float(np.clip(state.inputs.starts[0, axis], low, high))  # where the start is
-        else:
-            # The map's range, widened to a lock set outside it from Python (never the
-            # slider's own min and max, which the browser could change).
-            current = previous[1]
-            value = clamp_value(slider_value, min(low, current), max(high, current))
-            if value is None:
-                return
-        lock = {self.objective.names[axis]: value}
-        if lock != state.inputs.lock:
+        lock = lock_from_controls(self.objective.names, state.inputs.map_dims, state.bounds,
+                                  state.inputs.starts, state.locked, axis, value)  # fmt: skip
+        if lock is not None and lock != state.inputs.lock:
             self._request(lock=lock)
 
     def _dims_moved(self, dims: tuple[int, int]) -> None:
@@ -602,12 +584,8 @@ class GradDescentWidget(ipywidgets.VBox):
 
     def _start_moved(self, index: int, point: tuple[float, float]) -> None:
         """A start marker being dragged: recompute its path for the new position."""
-        starts = self.state.inputs.starts.copy()
-        if index >= len(starts):
-            return
-        dims = self._marker_dims()
-        starts[index, dims] = point[: len(dims)]
-        if not np.array_equal(starts, self.state.inputs.starts):
+        starts = dragged_starts(self.state.inputs.starts, index, point, self._marker_dims())
+        if starts is not None:
             # The browser already shows the marker there (on a map).
             self._request(origin="markers", starts=starts)
             if self.one_dimensional:
@@ -615,20 +593,10 @@ class GradDescentWidget(ipywidgets.VBox):
 
     def _starts_placed(self, points: list[tuple[float, float]]) -> None:
         """The start markers changed in the browser (a click added one, a drag ended)."""
-        refused = ""
-        if len(points) > self.max_starts:
-            points = points[: self.max_starts]
-            plural = "s" if self.max_starts != 1 else ""
-            refused = f"at most {self.max_starts} start{plural}; remove one to add another"
-        dims = self._marker_dims()
-        current = self.state.inputs.starts
-        if points:
-            starts = np.repeat(current[:1], len(points), axis=0)
-            keep = min(len(points), len(current))
-            starts[:keep] = current[:keep]
-            starts[:, dims] = np.asarray(points, np.float32)[:, : len(dims)]
-            if not np.array_equal(starts, current):
-                self._request(origin="markers", starts=starts)
+        starts, refused = placed_starts(self.state.inputs.starts, points, self._marker_dims(),
+                                        self.max_starts)  # fmt: skip
+        if starts is not None:
+            self._request(origin="markers", starts=starts)
         # The browser's markers must match what was accepted (clamped, capped, on the curve).
         self._show_starts()
         if refused:
@@ -726,8 +694,11 @@ class GradDescentWidget(ipywidgets.VBox):
         run = getattr(self, "_run", None)
         if run is None:
             return
+        # The slider stands at the position nearest the learning rate: in the browser,
+        # that position is the run, not the family's member there.
+        position = self.family.grid.snapped(self.state.inputs.learning_rate)
         self.stage.load(self._view_of(run), self._active_panels(), key=self.state.key,
-                        value=self.state.inputs.learning_rate)  # fmt: skip
+                        value=position)  # fmt: skip
         if status:
             self._publish_status()
 

@@ -72,12 +72,13 @@ Families
     family belongs to the run when ``family_key == run_key`` (Python gives every
     combination of the other inputs its own key).
 
-    The browser shows, whenever the control's value changes (in the key press that
-    moves it, before anything reaches the kernel), when the run or the family
-    changes: the run when the control's value is ``run_value`` (within a relative
-    1e-9), else the member whose value it is, else the run (an answer from the
-    kernel is on its way). Moving between them keeps the frame. The transport bar
-    says which it shows: ``data-member`` (-1 for the run) and ``data-family-size``.
+    The browser chooses what to show whenever the control's value changes (in the key
+    press that moves it, before anything reaches the kernel) and whenever the run or
+    the family changes: the run when the control's value is ``run_value`` (the value
+    the control shows for the run, within a relative 1e-9), else the member whose
+    value it is, else the run (an answer from the kernel is on its way). Moving
+    between them keeps the frame. The transport bar says which it shows:
+    ``data-member`` (-1 for the run) and ``data-family-size``.
 
 On the wire, so that a new run of the same shape costs little more than its bytes:
 ``buffer_layout`` (names, shapes and byte offsets; sent when they change) and
@@ -285,7 +286,8 @@ class Player(anywidget.AnyWidget):
     track_values = traitlets.Dict().tag(sync=True)
     #: Which combination of inputs the run is for: a family applies when its key is this.
     run_key = traitlets.Int(0).tag(sync=True)
-    #: The family control's value the run was computed at (None: no family control).
+    #: The family control's value that shows the run (None: no family control): a
+    #: slider's position for the run's value.
     run_value = traitlets.Float(None, allow_none=True).tag(sync=True)
     family_control = traitlets.Instance(ipywidgets.Widget, allow_none=True).tag(
         sync=True, **ipywidgets.widget_serialization

@@ -35,6 +35,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from playwright.sync_api import Page, WebSocket
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
@@ -303,6 +304,62 @@ def count_kernel_frames(page: Page, settle_ms: int = 150) -> Iterator[KernelFram
     finally:
         counter.active = False
         monitor.counters.remove(counter)
+
+
+class KernelGate:
+    """Holds back the kernel's messages to the page, on demand (the page's go through).
+
+    Installed before the page opens its kernel socket; while ``held``, every frame the
+    kernel sends waits in ``pending``, so whatever the page shows meanwhile was drawn
+    without the kernel. :meth:`release` delivers them in order.
+
+    ::
+
+        gate = KernelGate.install(page)
+        ...
+        with gate.holding():
+            page.keyboard.press("ArrowRight")
+            wait_path_change(...)      # drawn with no kernel message
+        # released: the kernel's answers arrive
+    """
+
+    def __init__(self) -> None:
+        self.held = False
+        self.pending: list[tuple[Any, str | bytes]] = []
+        self.sockets = 0
+
+    @classmethod
+    def install(cls, page: Page) -> KernelGate:
+        gate = cls()
+        page.route_web_socket(KERNEL_SOCKET, gate._route)
+        return gate
+
+    def _route(self, ws: Any) -> None:
+        server = ws.connect_to_server()
+        self.sockets += 1
+        ws.on_message(lambda message: server.send(message))
+
+        def from_kernel(message: str | bytes) -> None:
+            if self.held:
+                self.pending.append((ws, message))
+            else:
+                ws.send(message)
+
+        server.on_message(from_kernel)
+
+    @contextlib.contextmanager
+    def holding(self) -> Iterator[KernelGate]:
+        self.held = True
+        try:
+            yield self
+        finally:
+            self.release()
+
+    def release(self) -> None:
+        self.held = False
+        pending, self.pending = self.pending, []
+        for ws, message in pending:
+            ws.send(message)
 
 
 def decode_kernel_frame(payload: str | bytes) -> tuple[str | None, str | None]:

@@ -12,7 +12,7 @@ Example:
 
 from .companion import CompanionPanel
 from .controls import VIEWS, ControlsPanel
-from .curve import CurvePanel
+from .curve import CURVE_POINTS, CurvePanel
 from .loss import LossPanel
 from .map import MapPanel
 from .marks import Frames
@@ -21,6 +21,7 @@ from .surface import SurfacePanel
 from .view import RunView
 
 __all__ = [
+    "CURVE_POINTS",
     "VIEWS",
     "CompanionPanel",
     "ControlsPanel",

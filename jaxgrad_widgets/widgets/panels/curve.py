@@ -15,17 +15,21 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import bqplot
 import ipywidgets
 import numpy as np
 
+from ...engine import Objective, curve_values
 from ..inputs import drag_event, marker_points
 from ..palette import CURVE_COLOR
 from .marks import MARGIN, Frames, StartMarks, float_array, start_colors, tolerance
 from .view import RunView
+
+#: Points on a drawn curve.
+CURVE_POINTS = 400
 
 
 class CurvePanel:
@@ -107,6 +111,14 @@ class CurvePanel:
             self.y_scale.min, self.y_scale.max = low - pad, high + pad
         if label is not None:
             self.y_axis.label = label
+
+    def draw_slice(self, objective: Objective, bounds: tuple[float, float], axis: int,
+                   base: Sequence[float], label: str) -> None:  # fmt: skip
+        """The function along parameter ``axis`` over ``bounds``, the others held at
+        ``base``: the robot's slice (its x axis named after the parameter)."""
+        xs, ys = curve_values(objective, bounds, CURVE_POINTS, dim=axis, base=base)
+        self.set_range(bounds, objective.names[axis])
+        self.set_curve(xs, ys, label=label)
 
     def set_starts(self, xs: np.ndarray, ys: np.ndarray) -> None:
         """Place the start markers on the curve from Python (no echo to the widget)."""

@@ -73,7 +73,7 @@ from .panels import (
 from .requests import dragged_starts, lock_from_controls, placed_starts
 from .scheduler import Scheduler
 from .stage import Panel, Stage
-from .state import INPUT_NAMES, DescentState, Inputs, parse_dims
+from .state import INPUT_NAMES, DescentState, Inputs, check_starts, parse_dims
 from .status import shown_errors, start_rows
 
 #: Largest number of starts the map offers (clicks beyond it are refused).
@@ -218,6 +218,8 @@ class GradDescentWidget(ipywidgets.VBox):
             self.state = DescentState(
                 self.objective,
                 bounds=self._initial_bounds(bounds, info, initial, map_dims),
+                starts=initial,
+                map_dims=map_dims,
                 bounds_for=self._bounds_for,
                 max_starts=max_starts,
                 tolerance=self.tolerance,
@@ -231,7 +233,6 @@ class GradDescentWidget(ipywidgets.VBox):
                 )  # fmt: skip
             if steps is None:
                 steps = info.steps if info is not None and info.steps is not None else 300
-            self.state.inputs = Inputs(starts=initial, map_dims=map_dims)
             self.state.commit(self.state.propose(
                 optimizer=optimizer, learning_rate=learning_rate, steps=steps, starts=initial,
                 hyperparameters={k: v for k, v in defaults.items() if k != "learning_rate"},
@@ -255,18 +256,13 @@ class GradDescentWidget(ipywidgets.VBox):
 
     # ------------------------------------------------------------------ set-up
     def _initial_starts(self, start: Any, starts: Any, info: FunctionInfo | None) -> np.ndarray:
-        if start is not None and starts is not None:
-            raise ObjectiveError("give either start=(...) for one start or starts=[...], not both")
         if starts is not None:
-            if len(starts) == 0:
-                raise ObjectiveError("starts is empty; give at least one start")
             points = [self.objective.pack_example(s) for s in starts]
         else:
             if start is None and info is not None:
                 start = info.start[0] if len(info.start) == 1 else info.start
             points = self.objective.pack_example(start)[None, :]
-        probe = DescentState(self.objective, bounds=((0.0, 1.0),), max_starts=self.max_starts)
-        return probe.check("starts", points)
+        return check_starts(points, self.objective.dim, self.max_starts)
 
     def _initial_bounds(self, bounds: Any, info: FunctionInfo | None, initial: np.ndarray,
                         dims: tuple[int, int]):  # fmt: skip

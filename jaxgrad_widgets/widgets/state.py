@@ -122,6 +122,25 @@ def as_points(value: Any, dim: int) -> np.ndarray:
     return points
 
 
+def check_starts(value: Any, dim: int, max_starts: int) -> np.ndarray:
+    """Between one and ``max_starts`` finite start points of ``dim`` parameters.
+
+    Example:
+        >>> check_starts([[0.0, 1.0], [2.0, 3.0]], 2, max_starts=1)
+        Traceback (most recent call last):
+        ...
+        jaxgrad_widgets.engine.errors.ObjectiveError: 2 starts is more than this widget's ...
+    """
+    points = as_points(value, dim)
+    if len(points) == 0:
+        raise ObjectiveError("give at least one start")
+    if len(points) > max_starts:
+        raise ObjectiveError(
+            f"{len(points)} starts is more than this widget's maximum of {max_starts}"
+        )
+    return points
+
+
 def parse_dims(value: Any, names: Sequence[str], function: str = "the function") -> tuple[int, int]:
     """Two different parameters of ``function``, by name or position, as positions.
 
@@ -156,6 +175,8 @@ class DescentState:
     Args:
         objective: the function.
         bounds: the map's view (or the 1-D curve's range) for the first map parameters.
+        starts: the first starts (checked), and ``map_dims`` the map's first parameters;
+            the other inputs start at their defaults (change them with a proposal).
         bounds_for: the view for other map parameters: ``bounds_for(dims, starts)``.
         max_starts: how many starts the dashboard takes.
         tolerance: the gradient norm that counts as converged.
@@ -174,6 +195,8 @@ class DescentState:
         objective: Objective,
         *,
         bounds: Bounds,
+        starts: Any = None,
+        map_dims: tuple[int, int] = (0, 1),
         bounds_for: Callable[[tuple[int, int], np.ndarray], Bounds] | None = None,
         max_starts: int = 16,
         tolerance: float = DEFAULT_TOLERANCE,
@@ -186,7 +209,9 @@ class DescentState:
         self.tolerance = float(tolerance)
         self.bounds: Bounds = tuple(tuple(float(v) for v in pair) for pair in bounds)
         self._bounds_for = bounds_for
-        self.inputs = Inputs(starts=objective.pack_example()[None, :])
+        first = objective.pack_example()[None, :] if starts is None else starts
+        self.inputs = Inputs(starts=check_starts(first, objective.dim, max_starts),
+                             map_dims=tuple(map_dims))  # fmt: skip
         #: Changes whenever an input other than the learning rate does: runs with the
         #: same key differ by their learning rate alone (a learning-rate family).
         self.key = 0
@@ -207,14 +232,7 @@ class DescentState:
         if name == "steps":
             return check_steps(value)
         if name == "starts":
-            points = as_points(value, self.objective.dim)
-            if len(points) == 0:
-                raise ObjectiveError("give at least one start")
-            if len(points) > self.max_starts:
-                raise ObjectiveError(
-                    f"{len(points)} starts is more than this widget's maximum of {self.max_starts}"
-                )
-            return points
+            return check_starts(value, self.objective.dim, self.max_starts)
         if name == "lock":
             return self._check_lock(value, inputs.map_dims)
         if name == "map_dims":

@@ -3,19 +3,17 @@
 import asyncio
 import math
 import textwrap
-import threading
 import time
-from unittest import mock
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from kernel_loop import in_kernel_loop
 from kernel_session import run_cell, started_kernel
 
 from jaxgrad_widgets import GradDescentWidget
 from jaxgrad_widgets.engine import ChunkedRun, Objective, descent_for, trajectories
-from jaxgrad_widgets.widgets import grad_descent, scheduler
 from jaxgrad_widgets.widgets.scheduler import COMPUTE_BUDGET
 
 #: Seconds each gradient of the slow objective takes (its value is instant).
@@ -55,36 +53,6 @@ def _widget(**kwargs):
 def _expected(lr, steps=20):
     obj = Objective(slow_bowl)
     return trajectories(obj, "sgd", [[1.5, 1.0]], steps, {"learning_rate": lr}).params
-
-
-def _this_threads_loop():
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        return None
-
-
-def in_kernel_loop(scenario):
-    """Run the coroutine function ``scenario`` the way a kernel runs widget code: in an
-    event loop, which the widget takes for the kernel's. In a thread of its own, as the
-    test process may hold another library's loop (Playwright's, from the browser tests)."""
-    failures = []
-
-    def run():
-        try:
-            asyncio.run(scenario())
-        except BaseException as err:  # re-raised in the test's thread
-            failures.append(err)
-
-    with (
-        mock.patch.object(scheduler, "kernel_loop", _this_threads_loop),
-        mock.patch.object(grad_descent, "kernel_loop", _this_threads_loop),
-    ):
-        thread = threading.Thread(target=run)
-        thread.start()
-        thread.join()
-    if failures:
-        raise failures[0]
 
 
 async def _until_done(w, timeout=60.0):

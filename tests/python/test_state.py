@@ -6,17 +6,16 @@ scheduler count their loads and runs.
 """
 
 import asyncio
-import threading
-from unittest import mock
 
 import numpy as np
 import optax
 import pytest
+from kernel_loop import in_kernel_loop
 
 from jaxgrad_widgets import GradDescentWidget
 from jaxgrad_widgets.engine import ObjectiveError, OptimizerError, trajectories
 from jaxgrad_widgets.functions import goldfield
-from jaxgrad_widgets.widgets import grad_descent, scheduler
+from jaxgrad_widgets.widgets import scheduler
 from jaxgrad_widgets.widgets.player import unpack_wire
 from jaxgrad_widgets.widgets.state import DescentState
 
@@ -275,26 +274,4 @@ def test_the_family_is_planned_after_a_run_in_a_kernel_only():
         assert "computed in" in w.message, w.message
         assert w.player.family_key == w.player.run_key and len(w.player.family_values) == 41
 
-    failures = []
-
-    def run():
-        try:
-            asyncio.run(scenario())
-        except BaseException as err:  # re-raised in the test's thread
-            failures.append(err)
-
-    def this_threads_loop():
-        try:
-            return asyncio.get_running_loop()
-        except RuntimeError:
-            return None
-
-    with (
-        mock.patch.object(scheduler, "kernel_loop", this_threads_loop),
-        mock.patch.object(grad_descent, "kernel_loop", this_threads_loop),
-    ):
-        thread = threading.Thread(target=run)
-        thread.start()
-        thread.join()
-    if failures:
-        raise failures[0]
+    in_kernel_loop(scenario)

@@ -67,6 +67,7 @@ sys.path.insert(0, str(REPO))
 from latency_support import Message, WireLog, trace_summary  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
+from jaxgrad_widgets.widgets.palette import START_COLORS  # noqa: E402
 from tests.e2e.notebooks import write_notebook  # noqa: E402
 from tests.e2e.pages import (  # noqa: E402
     attach_kernel_socket_monitor,
@@ -186,8 +187,16 @@ _ARM_JS = """([selector, attribute, trigger, bar]) => {
 
 ROOT = ".jgw-grad-descent"
 BAR = f"{ROOT} [data-testid='jgw-transport']"
+
+
 #: Start 0's path (its palette colour, red) in the first dashboard's map.
-PATH_SELECTOR = ".jgw-map path.line[style*='stroke: rgb(255, 59, 48)']"
+def _rgb(hex_color: str) -> str:
+    r, g, b = (int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgb({r}, {g}, {b})"
+
+
+#: Start 0's path on the map, found by its palette colour.
+PATH_SELECTOR = f".jgw-map path.line[style*='stroke: {_rgb(START_COLORS[0])}']"
 IMAGE_SELECTOR = ".jp-OutputArea-output img"
 FLOOR_SELECTOR = ".floor-figure path.line"
 

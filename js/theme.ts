@@ -172,6 +172,10 @@ export const CSS = `
   text-align: left;
   border-bottom: 1px solid var(--jp-border-color2, #e0e0e0);
 }
+/* A number never breaks across lines; the outcome may. */
+.jgw-root .jgw-status-table td:not(.jgw-outcome) {
+  white-space: nowrap;
+}
 .jgw-root .jgw-status-table th {
   color: ${FG2};
   font-weight: 600;
@@ -183,6 +187,16 @@ export const CSS = `
   border-radius: 50%;
   border: 1px solid rgba(0, 0, 0, 0.5);
   vertical-align: middle;
+}
+/* The selected view: the brand colour, in both themes (the default differs by a shade). */
+.jgw-root .jgw-view .widget-toggle-button.mod-active {
+  color: var(--jp-ui-inverse-font-color1, #fff);
+  background: ${BRAND};
+}
+/* A hyperparameter's exact-value box, beside its slider. */
+.jgw-root .jgw-entry input {
+  font-variant-numeric: tabular-nums;
+  text-align: right;
 }
 .jgw-root .jgw-status-line {
   color: ${FG2};

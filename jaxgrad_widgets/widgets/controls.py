@@ -1,8 +1,13 @@
 """Controls generated from the optimizer registry.
 
 One dropdown for the optimizer, one slider per hyperparameter name found in the
-registry (log sliders where the registry says log), shown only while the chosen
-optimizer takes it, and a steps slider. The widget links them to its traits.
+registry (log sliders where the registry says log) with a box beside it that shows and
+takes the exact value, shown only while the chosen optimizer takes it, and a steps
+slider. The widget links them to its traits.
+
+A slider's own readout would snap a typed value to the slider's grid (0.3 becomes
+0.302 on a log slider): the box keeps what is typed, and the slider's knob goes to the
+nearest position.
 
 Example:
     >>> from jaxgrad_widgets.widgets.controls import OptimizerControls
@@ -10,7 +15,7 @@ Example:
     >>> sorted(c.sliders)
     ['b1', 'b2', 'decay', 'learning_rate', 'momentum']
     >>> c.show_optimizer("adam")
-    >>> [name for name, s in c.sliders.items() if s.layout.display != "none"]
+    >>> [name for name, row in c.rows.items() if row.layout.display != "none"]
     ['learning_rate', 'b1', 'b2']
 """
 
@@ -27,6 +32,18 @@ from ..engine.optimizers import OPTIMIZERS, Hyperparameter, OptimizerSpec
 STEPS_RANGE = (1, 5000)
 
 _LABEL_WIDTH = "110px"
+#: The exact-value box beside a hyperparameter's slider.
+ENTRY_WIDTH = "88px"
+
+
+def format_value(value: float) -> str:
+    """A hyperparameter's value as its box shows it: up to six significant digits.
+
+    Example:
+        >>> format_value(0.3), format_value(10 ** -1.29), format_value(0.999)
+        ('0.3', '0.0512861', '0.999')
+    """
+    return f"{value:.6g}"
 
 
 def hyperparameter_slider(h: Hyperparameter) -> ipywidgets.ValueWidget:
@@ -41,8 +58,9 @@ def hyperparameter_slider(h: Hyperparameter) -> ipywidgets.ValueWidget:
         description=h.label,
         value=h.default,
         continuous_update=True,
+        readout=False,  # the exact-value box beside it is the readout
         style={"description_width": _LABEL_WIDTH},
-        layout=ipywidgets.Layout(width="100%", max_width="460px"),
+        layout=ipywidgets.Layout(flex="1 1 auto", min_width="200px"),
         tooltip=h.description,
     )
     if h.log:
@@ -77,10 +95,24 @@ class OptimizerControls(ipywidgets.VBox):
             layout=ipywidgets.Layout(width="100%", max_width="460px"),
         )
         self.sliders: dict[str, ipywidgets.ValueWidget] = {}
+        #: Beside each slider: its value, exactly, and where a value is typed.
+        self.entries: dict[str, ipywidgets.Text] = {}
+        self.rows: dict[str, ipywidgets.HBox] = {}
         for spec in OPTIMIZERS.values():
             for h in spec.hyperparameters:
                 if h.name not in self.sliders:
-                    self.sliders[h.name] = hyperparameter_slider(h)
+                    slider = hyperparameter_slider(h)
+                    entry = ipywidgets.Text(
+                        value=format_value(h.default), continuous_update=False,
+                        tooltip=f"the exact {h.label}: type a value and press Enter",
+                        layout=ipywidgets.Layout(width=ENTRY_WIDTH),
+                    )  # fmt: skip
+                    entry.add_class("jgw-entry")
+                    self.sliders[h.name], self.entries[h.name] = slider, entry
+                    self.rows[h.name] = ipywidgets.HBox(
+                        [slider, entry],
+                        layout=ipywidgets.Layout(width="100%", max_width="460px"),
+                    )
         self.steps = ipywidgets.IntSlider(
             value=300,
             min=STEPS_RANGE[0],
@@ -92,7 +124,7 @@ class OptimizerControls(ipywidgets.VBox):
         )
         self._pushed: dict[str, float] = {}
         super().__init__(
-            [self.optimizer, *self.sliders.values(), self.steps],
+            [self.optimizer, *self.rows.values(), self.steps],
             layout=ipywidgets.Layout(flex="1 1 320px", min_width="280px"),
         )
         self.add_class("jgw-controls")
@@ -111,8 +143,8 @@ class OptimizerControls(ipywidgets.VBox):
             self.optimizer.options = options
         self.optimizer.value = name
         taken = {h.name for h in spec.hyperparameters}
-        for slider_name, slider in self.sliders.items():
-            slider.layout.display = None if slider_name in taken else "none"
+        for slider_name, row in self.rows.items():
+            row.layout.display = None if slider_name in taken else "none"
 
     def set_values(self, values: dict[str, float]) -> None:
         """Move the sliders to ``values`` (by hyperparameter name) without other effects.
@@ -123,10 +155,13 @@ class OptimizerControls(ipywidgets.VBox):
         """
         for name, value in values.items():
             slider = self.sliders.get(name)
-            if slider is not None and slider.value != value:
+            if slider is None:
+                continue
+            if slider.value != value:
                 slider.value = value
                 # After the assignment: its own (Python-side) notification is not an echo.
                 self._pushed[name] = float(value)
+            self.entries[name].value = format_value(value)
 
     def is_echo(self, name: str, value: float) -> bool:
         """Whether ``value`` from the browser is only its snapped copy of our last push.

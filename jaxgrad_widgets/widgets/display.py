@@ -41,14 +41,14 @@ def nice_ticks(low: float, high: float, count: int = 6) -> np.ndarray:
     return np.round(ticks, 12)
 
 
-def _js_key(value: float) -> str:
+def js_key(value: float) -> str:
     """A number as JavaScript's String() writes it (bqplot matches tick labels by it).
 
     Shortest round-trip digits in positional notation, as JavaScript writes numbers
     from 1e-6 up to 1e21 (tick positions outside that range are snapped to 0 first).
 
     Example:
-        >>> _js_key(2.0), _js_key(0.00005), _js_key(-0.6931471805599453)
+        >>> js_key(2.0), js_key(0.00005), js_key(-0.6931471805599453)
         ('2', '0.00005', '-0.6931471805599453')
     """
     return np.format_float_positional(float(value), unique=True, trim="-")
@@ -132,5 +132,5 @@ class DisplayTransforms:
             if abs(position) < 1e-6 * max(span, 1.0):
                 position = 0.0  # JavaScript would write it in exponent form
             positions.append(position)
-            labels[_js_key(position)] = f"{tick:.6g}"
+            labels[js_key(position)] = f"{tick:.6g}"
         return positions, labels

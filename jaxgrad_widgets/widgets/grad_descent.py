@@ -41,6 +41,7 @@ import traitlets
 from ..engine import (
     DEFAULT_TOLERANCE,
     ChunkedRun,
+    JaxGradError,
     Objective,
     ObjectiveError,
     Trajectories,
@@ -70,7 +71,7 @@ from .panels import (
     StatusPanel,
     SurfacePanel,
 )
-from .requests import dragged_starts, lock_from_controls, placed_starts
+from .requests import dragged_starts, lock_from_controls, parse_number, placed_starts
 from .scheduler import Scheduler
 from .stage import Panel, Stage
 from .state import INPUT_NAMES, DescentState, Inputs, check_starts, parse_dims
@@ -306,7 +307,7 @@ class GradDescentWidget(ipywidgets.VBox):
             self.map = MapPanel(self._map_labels(), state.bounds)
             self._label_map_ticks()
             self.slice_view = CurvePanel(names[state.inputs.map_dims[0]], state.bounds[0],
-                                         name="slice", height="260px")  # fmt: skip
+                                         name="slice", height=260)  # fmt: skip
             self.surface_panel = SurfacePanel(self._map_labels())
         self.companion_view = (
             CompanionPanel(companion, self.objective) if companion is not None else None
@@ -383,7 +384,14 @@ class GradDescentWidget(ipywidgets.VBox):
         # The robot's slice is in the layout only while an axis is locked (a hidden bqplot
         # figure would be laid out at zero size, with negative plot areas).
         self.slice_box = ipywidgets.Box([], layout=ipywidgets.Layout(width="100%"))
-        return [self.title, self.plots, self.slice_box, self.player,
+        heading: ipywidgets.Widget = self.title
+        if self.view_buttons is not None:
+            heading = ipywidgets.HBox(
+                [self.title, self.view_buttons],
+                layout=ipywidgets.Layout(width="100%", justify_content="space-between",
+                                         align_items="center", flex_flow="row wrap"),
+            )  # fmt: skip
+        return [heading, self.plots, self.slice_box, self.player,
                 self.control_panel.box, self.held, *self.status_panel.widgets()]  # fmt: skip
 
     def _draw_landscape(self, find: bool) -> None:
@@ -407,6 +415,7 @@ class GradDescentWidget(ipywidgets.VBox):
         cp = self.control_panel
         cp.on_optimizer = lambda name: self._request(optimizer=name)
         cp.on_hyperparameter = self._hyperparameter_moved
+        cp.on_typed = self._value_typed
         cp.on_steps = lambda steps: self._request(steps=steps)
         cp.on_sampling = lambda size, seed: self._request(batch_size=size, seed=seed)
         cp.on_lock = self._lock_moved
@@ -540,6 +549,7 @@ class GradDescentWidget(ipywidgets.VBox):
     def _show_starts(self) -> None:
         """Place the start markers from Python (as descent uses them)."""
         starts = self.state.effective_starts
+        self.control_panel.show_start_count(len(starts))
         if self.one_dimensional:
             values = np.asarray([float(self.objective.value(s)) for s in starts])
             self.map.set_starts(starts[:, 0], values)
@@ -561,6 +571,20 @@ class GradDescentWidget(ipywidgets.VBox):
                 self._request(learning_rate=value)
         elif value != state.inputs.hyperparameters.get(name):
             self._request(hyperparameters={**state.inputs.hyperparameters, name: value})
+
+    def _value_typed(self, name: str, text: Any) -> None:
+        """A value typed into a hyperparameter's box: kept exactly, or refused with a
+        message; either way the box then shows the value in use."""
+        state = self.state
+        h = next((h for h in state.spec.hyperparameters if h.name == name), None)
+        try:
+            if h is not None:
+                value = parse_number(text, h.label)
+                self._guard(self._hyperparameter_moved, name, h.check(value))
+        except JaxGradError as error:
+            self._show_message(str(error), is_error=True)
+        values = {"learning_rate": state.inputs.learning_rate, **state.inputs.hyperparameters}
+        self.control_panel.show_optimizer(state.spec, values, state.inputs.steps)
 
     def _lock_moved(self, axis: int | None, value: Any) -> None:
         state = self.state

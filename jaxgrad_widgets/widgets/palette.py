@@ -8,25 +8,28 @@ Example:
 
 from __future__ import annotations
 
-#: One colour per start (its path, current point, loss curve and status row), chosen to
-#: stand out on the viridis map and to differ from each other; cycles after 16.
+#: One colour per start (its path, current point, loss curve and status row); cycles
+#: after 16. Each has a contrast of at least 3:1 against a white plot and against
+#: JupyterLab's dark output background (#212121), is at least 25 (CIE76) from every
+#: colour of the map's viridis shading, and at least 28 from every other start colour
+#: (tests/python/test_palette.py measures all three).
 START_COLORS: tuple[str, ...] = (
-    "#ff3b30",  # red
-    "#ff9500",  # orange
-    "#f2f2f7",  # near-white (not the contours' pure white)
-    "#ff2d95",  # pink
-    "#00c7e6",  # cyan
-    "#b4ff3b",  # lime
-    "#af52de",  # purple
-    "#ffd60a",  # yellow
-    "#8e5b3d",  # brown
-    "#5ac8fa",  # sky
-    "#ff6f61",  # coral
-    "#c7c7cc",  # light grey
-    "#34c759",  # green
-    "#0a84ff",  # blue
-    "#f7a8ff",  # lilac
-    "#7a7a7a",  # grey
+    "#d62728",  # red
+    "#1463ff",  # blue
+    "#e07000",  # orange
+    "#008500",  # green
+    "#bf00ff",  # violet
+    "#ad8200",  # ochre
+    "#ff00bf",  # magenta
+    "#0096e0",  # sky
+    "#cf7659",  # terracotta
+    "#697722",  # olive
+    "#a079d8",  # lavender
+    "#ff1476",  # rose
+    "#ae39c6",  # purple
+    "#3388ff",  # light blue
+    "#d36995",  # pink
+    "#ff0000",  # bright red
 )
 
 #: The map's colour scheme (perceptually uniform), by bqplot's scheme name.
@@ -52,7 +55,7 @@ def start_color(index: int) -> str:
 
     Example:
         >>> start_color(1)
-        '#ff9500'
+        '#1463ff'
     """
     return START_COLORS[index % len(START_COLORS)]
 

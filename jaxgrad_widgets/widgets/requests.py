@@ -20,9 +20,34 @@ from typing import Any
 
 import numpy as np
 
+from ..engine import ObjectiveError
 from .inputs import clamp_value
 
 Bounds = Sequence[tuple[float, float]]
+
+
+#: The longest text read as a number (anything longer is refused unread).
+MAX_NUMBER_TEXT = 40
+
+
+def parse_number(text: Any, label: str) -> float:
+    """A number typed into a box, or an ObjectiveError saying it is not one.
+
+    Example:
+        >>> parse_number(" 0.3 ", "learning rate"), parse_number("1e-3", "learning rate")
+        (0.3, 0.001)
+        >>> parse_number("fast", "learning rate")
+        Traceback (most recent call last):
+        ...
+        jaxgrad_widgets.engine.errors.ObjectiveError: learning rate must be a number, not 'fast'
+    """
+    shown = str(text)[:MAX_NUMBER_TEXT]
+    if not isinstance(text, str) or len(text) > MAX_NUMBER_TEXT:
+        raise ObjectiveError(f"{label} must be a number, not {shown!r}")
+    try:
+        return float(text.strip())
+    except ValueError:
+        raise ObjectiveError(f"{label} must be a number, not {shown!r}") from None
 
 
 def dragged_starts(

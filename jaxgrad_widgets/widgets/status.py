@@ -2,7 +2,7 @@
 
 Example:
     >>> from jaxgrad_widgets.widgets.status import StartStatus, status_table_html
-    >>> row = StartStatus(0, "#ff3b30", (1.0, 1.0), 1.0, 0.0, "converged at step 98", "ok")
+    >>> row = StartStatus(0, "#d62728", (1.0, 1.0), 1.0, 0.0, "converged at step 98", "ok")
     >>> "converged at step 98" in status_table_html([row], ("x", "y"))
     True
 """
@@ -108,7 +108,7 @@ def status_table_html(rows: Sequence[StartStatus], names: Sequence[str]) -> str:
     """One table row per start: colour swatch, final point, loss, |grad| and the outcome.
 
     Example:
-        >>> row = StartStatus(0, "#ff3b30", (9e9,), float("inf"), 1.0, "diverged at step 5",
+        >>> row = StartStatus(0, "#d62728", (9e9,), float("inf"), 1.0, "diverged at step 5",
         ...                   "diverged", "try a learning rate of 0.125 or less")
         >>> "try a learning rate of 0.125 or less" in status_table_html([row], ("x",))
         True

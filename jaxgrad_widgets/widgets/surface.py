@@ -319,7 +319,7 @@ class SurfaceView(anywidget.AnyWidget):
             >>> xy = np.zeros((2, 4, 2)); loss = np.array([[3, 2, 1, 0], [3, 2, np.nan, np.nan]])
             >>> s.set_paths(xy, loss)
             >>> s.paths["shape"], s.lengths, s.colors, s.frame
-            ([2, 4, 3], [4, 2], ['#ff3b30', '#ff9500'], 3)
+            ([2, 4, 3], [4, 2], ['#d62728', '#1463ff'], 3)
         """
         xy = np.asarray(params_xy, dtype=np.float64)
         loss = np.asarray(losses, dtype=np.float64)

@@ -437,7 +437,7 @@ export class SurfaceRenderer {
     const lengths = Array.isArray(this.model.get("lengths")) ? (this.model.get("lengths") as unknown[]) : [];
     const colors = stringList(this.model.get("colors"));
     for (let j = 0; j < paths.k; j++) {
-      const color = new Color(colors[j] || "#ff3b30");
+      const color = new Color(colors[j] || "#d62728");
       const length = finiteLength(paths, j, lengths[j] ?? paths.n);
       const lines: Line2[] = [];
       let geometry: LineGeometry | null = null;

@@ -91,10 +91,9 @@ def drag_first_start(page: Page, dx: float, dy: float) -> None:
 
 
 def set_learning_rate(page: Page, value: str) -> None:
-    """Type into the learning-rate slider's readout, as a user can."""
-    slider = page.locator(f"{ROOT} .jgw-controls .widget-slider", has_text="learning rate").first
-    readout = slider.locator(".widget-readout")
-    readout.click()
+    """Type into the learning rate's box beside its slider, as a user can."""
+    entry = page.locator(f"{ROOT} .jgw-controls .jgw-entry input").first
+    entry.click()
     page.keyboard.press("Control+A")
     page.keyboard.type(value)
     page.keyboard.press("Enter")

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from playwright.sync_api import Page
 
+from jaxgrad_widgets.widgets.palette import START_COLORS
+
 from .pages import (
     KernelGate,
     assert_no_console_errors,
@@ -19,7 +21,14 @@ from .pages import (
     open_voila,
     run_all_cells_lab,
 )
-from .test_dashboard import ROOT, path_d, set_learning_rate, status_text, wait_for_dashboard
+from .test_dashboard import (
+    ROOT,
+    _rgb,
+    path_d,
+    set_learning_rate,
+    status_text,
+    wait_for_dashboard,
+)
 
 CELL = """\
 from jaxgrad_widgets import GradDescentWidget
@@ -55,18 +64,19 @@ def _status_line(page: Page) -> str:
 
 def _wait_d(page: Page, old: str | None, timeout: float) -> str:
     page.wait_for_function(
-        f"([root, old]) => {{ const d = ({_PATH_JS})(root); return d !== null && d !== old; }}",
-        arg=[ROOT, old],
+        f"([root, rgb, old]) => {{ const d = ({_PATH_JS})(root, rgb);"
+        " return d !== null && d !== old; }",
+        arg=[ROOT, _rgb(START_COLORS[0]), old],
         timeout=timeout,
     )
     return path_d(page, 0)
 
 
-# The first start's path in the first dashboard (its palette colour: red).
-_PATH_JS = """(root) => {
+# The first start's path in the first dashboard (found by its palette colour).
+_PATH_JS = """(root, rgb) => {
   const fig = document.querySelectorAll(root)[0].querySelector('.jgw-map');
   const line = Array.from(fig.querySelectorAll('path.line'))
-    .find(p => (p.getAttribute('style') || '').includes('stroke: rgb(255, 59, 48)'));
+    .find(p => (p.getAttribute('style') || '').includes('stroke: ' + rgb));
   return line ? line.getAttribute('d') : null;
 }"""
 

@@ -80,16 +80,16 @@ def test_divergence_shows_step_and_hint(widget):
 
 def test_optimizer_switch_shows_its_hyperparameters(widget):
     widget.optimizer = "momentum"
-    sliders = widget.controls.sliders
-    assert sliders["momentum"].layout.display is None
-    assert sliders["b1"].layout.display == "none"
+    sliders, rows = widget.controls.sliders, widget.controls.rows
+    assert rows["momentum"].layout.display is None
+    assert rows["b1"].layout.display == "none"
     assert widget.hyperparameters["momentum"] == 0.9
     sliders["momentum"].value = 0.5
     assert widget.hyperparameters["momentum"] == 0.5
     widget.controls.optimizer.value = "adam"
     assert widget.optimizer == "adam"
-    assert sliders["momentum"].layout.display == "none"
-    assert sliders["b2"].layout.display is None
+    assert rows["momentum"].layout.display == "none"
+    assert rows["b2"].layout.display is None
 
 
 def test_custom_optax_transformation_disables_the_learning_rate_slider():
@@ -219,12 +219,22 @@ def test_step_reset_and_run(widget):
     assert widget.player.playing and widget.frame == 0
 
 
-def test_log_loss_toggle_switches_the_scale(widget):
+def test_log_loss_toggle_draws_the_logarithm_and_back(widget):
+    linear = _decode(widget.player, "loss.y").copy()
     widget.log_toggle.value = True
     assert widget.log_loss
-    assert type(widget.loss_view.y_scale).__name__ == "LogScale"
-    shown = _decode(widget.player, "loss.y")
-    assert shown.min() > 0
+    # goldfield's loss is positive everywhere: the log view draws log10 of the loss itself,
+    # on the same linear scale, with its ticks labelled in the loss's numbers.
+    np.testing.assert_allclose(_decode(widget.player, "loss.y"), np.log10(linear), rtol=1e-6)
+    axis = widget.loss_view.y_axis
+    assert axis.label == "loss (log scale)" and widget.loss_view.y_scale is axis.scale
+    assert next(iter(axis.tick_labels.values())) == "1"  # the lowest loss, 1, at log10 = 0
+    assert widget.loss_view.y_scale.min < 0 < widget.loss_view.y_scale.max
+    widget.log_toggle.value = False
+    np.testing.assert_array_equal(_decode(widget.player, "loss.y"), linear)
+    assert axis.label == "loss" and axis.tick_labels is None
+    low, high = widget.loss_view.y_scale.min, widget.loss_view.y_scale.max
+    assert low < 1.0 < high and all(low <= t <= high for t in axis.tick_values)
 
 
 def test_no_recompilation_when_sliders_move(widget):

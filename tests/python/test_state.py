@@ -163,7 +163,7 @@ def test_several_inputs_at_once_are_one_descent():
 @pytest.mark.parametrize(
     "change",
     [
-        {"learning_rate": 0.05},
+        {"learning_rate": 0.0713},
         {"steps": 77},
         {"starts": [(0.3, 0.3)]},
         {"hyperparameters": {"momentum": 0.4}},

@@ -25,7 +25,7 @@ from ...engine.companion import frame_curves
 from ..companion import Companion
 from ..palette import DATA_COLOR
 from ..player import slot
-from .marks import Frames, set_quietly, start_colors
+from .marks import MARGIN, Frames, axis_pair, plot_pixels, set_quietly, set_ticks, start_colors
 from .view import RunView
 
 
@@ -64,14 +64,12 @@ class CompanionPanel:
             x=companion.xs, y=np.zeros_like(companion.xs), scales=scales,
             colors=start_colors(1), stroke_width=2.5, visible=False,
         )  # fmt: skip
-        axes = [
-            bqplot.Axis(scale=self.x_scale, label=companion.x_label, grid_lines="none"),
-            bqplot.Axis(scale=self.y_scale, label=companion.y_label, side="left",
-                        grid_lines="solid", tick_format=".3g"),
-        ]  # fmt: skip
+        axes = axis_pair(self.x_scale, self.y_scale, companion.x_label, companion.y_label)
+        self._pixels = plot_pixels(440, width=360)
+        set_ticks(axes[0], float(companion.xs[0]), float(companion.xs[-1]), self._pixels[0])
         self.figure = bqplot.Figure(
-            marks=[self.background, self.curves], axes=axes,
-            fig_margin={"top": 20, "bottom": 44, "left": 64, "right": 16},
+            marks=[self.background, self.curves], axes=list(axes),
+            fig_margin=dict(MARGIN),
             layout=ipywidgets.Layout(width="100%", height="440px", min_width="260px"),
         )  # fmt: skip
         self.figure.add_class("jgw-data")
@@ -110,5 +108,7 @@ class CompanionPanel:
             # A far-off start makes a tall, thin density: do not let it flatten the data.
             high = min(high, 3.0 * float(self.companion.background_y.max()))
         pad = 0.05 * (high - low or 1.0)
+        bottom = low if low == 0.0 else low - pad
         with self.y_scale.hold_sync():
-            self.y_scale.min, self.y_scale.max = low if low == 0.0 else low - pad, high + pad
+            self.y_scale.min, self.y_scale.max = bottom, high + pad
+        set_ticks(self.figure.axes[1], bottom, high + pad, self._pixels[1])

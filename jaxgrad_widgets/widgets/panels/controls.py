@@ -62,12 +62,14 @@ class ControlsPanel:
             description="remove last start", icon="minus", layout=ipywidgets.Layout(width="auto")
         )
         self.clear_button = ipywidgets.Button(
-            description="clear starts", icon="times", layout=ipywidgets.Layout(width="auto")
-        )
+            description="keep first start only", icon="times",
+            layout=ipywidgets.Layout(width="auto"),
+        )  # fmt: skip
         self.axes = self._axis_controls()
         # Requests, set by the dashboard.
         self.on_optimizer: Callable[[str], None] = _ignore
         self.on_hyperparameter: Callable[[str, float], None] = _ignore
+        self.on_typed: Callable[[str, str], None] = _ignore
         self.on_steps: Callable[[int], None] = _ignore
         self.on_sampling: Callable[[int, int], None] = _ignore
         self.on_lock: Callable[[int | None, Any], None] = _ignore
@@ -95,11 +97,14 @@ class ControlsPanel:
         self.lock_axis = ipywidgets.Dropdown(description="lock", style=WIDE)
         self.lock_value = ipywidgets.FloatSlider(description="at", style=WIDE, step=0.01,
                                                  continuous_update=True)  # fmt: skip
+        # The view goes beside the title (see the dashboard's layout), not among these.
         self.view = ipywidgets.ToggleButtons(
             options=[("map", "map"), ("3-D surface", "surface"), ("both", "both")],
-            value="map", description="view", style={**WIDE, "button_width": "90px"},
+            value="map", tooltips=["contour map", "3-D surface (WebGL)", "map and surface"],
+            style={"button_width": "auto"},
         )  # fmt: skip
-        children = [self.view, self.lock_axis, self.lock_value]
+        self.view.add_class("jgw-view")
+        children = [self.lock_axis, self.lock_value]
         if len(self.names) > 2:
             children = [self.dim_x, self.dim_y, *children]
         return ipywidgets.VBox(children, layout=ipywidgets.Layout(flex="1 1 300px"))
@@ -129,6 +134,7 @@ class ControlsPanel:
         c.optimizer.observe(self._optimizer_moved, names="value")
         for name, slider in c.sliders.items():
             slider.observe(self._hyperparameter_moved(name), names="value")
+            c.entries[name].observe(self._value_typed(name), names="value")
         c.steps.observe(self._steps_moved, names="value")
         if self.sampling is not None:
             for control in (self.sampling.batch, self.sampling.seed):
@@ -161,6 +167,12 @@ class ControlsPanel:
                 self.on_hyperparameter(name, value)
 
         return moved
+
+    def _value_typed(self, name: str) -> Callable[[dict[str, Any]], None]:
+        def typed(change: dict[str, Any]) -> None:
+            self._ask(self.on_typed, name, change["new"])
+
+        return typed
 
     def hyperparameter_value(self, name: str, value: Any) -> float | None:
         """A slider's value from the browser, clamped to the registry's range; None when
@@ -204,7 +216,9 @@ class ControlsPanel:
             name = spec.name if spec.name in OPTIMIZERS else "custom"
             self.optimizer.show_optimizer(name, spec)
             self.optimizer.set_values(values)
+            # A custom transformation's rate is baked in: nothing to move or type.
             self.optimizer.sliders["learning_rate"].disabled = not spec.injectable
+            self.optimizer.entries["learning_rate"].disabled = not spec.injectable
             self._shown_steps = int(min(max(steps, STEPS_RANGE[0]), STEPS_RANGE[1]))
             if self.optimizer.steps.value != self._shown_steps:
                 self.optimizer.steps.value = self._shown_steps
@@ -235,7 +249,8 @@ class ControlsPanel:
             axis = -1 if locked is None else locked[0]
             if self.lock_axis.value != axis:
                 self.lock_axis.value = axis
-            self.lock_value.disabled = locked is None
+            # The lock's value only means something while an axis is locked.
+            self.lock_value.layout.display = "none" if locked is None else None
             if locked is not None:
                 index, value = locked
                 low, high = bounds[0 if index == dx else 1]
@@ -244,6 +259,12 @@ class ControlsPanel:
                     self.lock_value.value = value
             if self.view.value != view:
                 self.view.value = view
+
+    def show_start_count(self, count: int) -> None:
+        """The start buttons only where they can act: not on the only start."""
+        for button in (self.remove_button, self.clear_button):
+            if button.disabled != (count <= 1):
+                button.disabled = count <= 1
 
     def show_log(self, log: bool) -> None:
         with self.showing():

@@ -25,7 +25,17 @@ import numpy as np
 from ...engine import Objective, curve_values
 from ..inputs import drag_event, marker_points
 from ..palette import CURVE_COLOR
-from .marks import MARGIN, Frames, StartMarks, float_array, start_colors, tolerance
+from .marks import (
+    MARGIN,
+    Frames,
+    StartMarks,
+    axis_pair,
+    float_array,
+    plot_pixels,
+    set_ticks,
+    start_colors,
+    tolerance,
+)
 from .view import RunView
 
 #: Points on a drawn curve.
@@ -53,7 +63,7 @@ class CurvePanel:
         draggable: bool = False,
         y_label: str = "f",
         name: str = "curve",
-        height: str = "440px",
+        height: int = 440,
     ) -> None:
         self.name = name
         low, high = bounds
@@ -77,12 +87,12 @@ class CurvePanel:
                 interactions={"click": "add"}, drag_size=1.3,
             )  # fmt: skip
             marks.append(self.starts)
-        self.x_axis = bqplot.Axis(scale=self.x_scale, label=label, grid_lines="solid")
-        self.y_axis = bqplot.Axis(scale=self.y_scale, label=y_label, side="left",
-                                  grid_lines="solid", tick_format=".3g")  # fmt: skip
+        self.x_axis, self.y_axis = axis_pair(self.x_scale, self.y_scale, label, y_label)
+        self._pixels = plot_pixels(height, width=480)
+        set_ticks(self.x_axis, low, high, self._pixels[0])
         self.figure = bqplot.Figure(
             marks=marks, axes=[self.x_axis, self.y_axis], fig_margin=dict(MARGIN),
-            layout=ipywidgets.Layout(width="100%", height=height, min_width="300px"),
+            layout=ipywidgets.Layout(width="100%", height=f"{height}px", min_width="300px"),
         )  # fmt: skip
         self.figure.add_class(f"jgw-{name}")
         self._placing = False
@@ -97,6 +107,7 @@ class CurvePanel:
         self.bounds = (float(bounds[0]), float(bounds[1]))
         with self.x_scale.hold_sync():
             self.x_scale.min, self.x_scale.max = self.bounds
+        set_ticks(self.x_axis, *self.bounds, self._pixels[0])
         self.x_axis.label = label
 
     def set_curve(self, xs: np.ndarray, ys: np.ndarray, label: str | None = None) -> None:
@@ -109,6 +120,7 @@ class CurvePanel:
             self.curve.y = float_array(ys)
         with self.y_scale.hold_sync():
             self.y_scale.min, self.y_scale.max = low - pad, high + pad
+        set_ticks(self.y_axis, low - pad, high + pad, self._pixels[1])
         if label is not None:
             self.y_axis.label = label
 

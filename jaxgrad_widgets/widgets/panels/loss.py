@@ -1,9 +1,14 @@
 """The loss panel: loss against step, a line per start, a marker at the current step.
 
+The y axis is always a linear scale; the log view draws logarithms on it with ticks
+labelled in the loss's own numbers (:mod:`.loss_axis`), so toggling it swaps no scale
+and leaves no broken axis behind. A start that diverged is named where its curve ends;
+one that begins above the top is marked there.
+
 Example:
     >>> p = LossPanel()
-    >>> p.set_log(True); type(p.y_scale).__name__
-    'LogScale'
+    >>> p.set_log(True); p.y_axis.label
+    'loss (log scale)'
 """
 
 from __future__ import annotations
@@ -12,14 +17,18 @@ import bqplot
 import ipywidgets
 import numpy as np
 
-from ..palette import FRAME_MARKER_COLOR
+from ..palette import FRAME_MARKER_COLOR, start_color
 from ..player import Arange, slot
+from .loss_axis import LossAxis, loss_axis
 from .marks import (
+    MARGIN,
     Frames,
+    axis_pair,
     float_array,
-    log_tolerance,
     padded_rows,
+    plot_pixels,
     set_quietly,
+    set_ticks,
     start_colors,
     tolerance,
 )
@@ -41,11 +50,9 @@ class LossPanel:
     name = "loss"
     family = True
 
-    def __init__(self) -> None:
+    def __init__(self, height: int = 440) -> None:
         self.x_scale = bqplot.LinearScale(min=0.0, max=1.0, allow_padding=False)
-        self.linear_scale = bqplot.LinearScale()
-        self.log_scale = bqplot.LogScale()
-        self.y_scale: bqplot.Scale = self.linear_scale
+        self.y_scale = bqplot.LinearScale(allow_padding=False)
         scales = {"x": self.x_scale, "y": self.y_scale}
         self.lines = bqplot.Lines(
             x=float_array([0.0]), y=float_array([0.0]), scales=scales,
@@ -55,13 +62,17 @@ class LossPanel:
             x=float_array([0.0, 0.0]), y=float_array([0.0, 1.0]), scales=scales,
             colors=[FRAME_MARKER_COLOR], line_style="dashed", stroke_width=1.5,
         )  # fmt: skip
-        self.x_axis = bqplot.Axis(scale=self.x_scale, label="step", grid_lines="solid")
-        self.y_axis = bqplot.Axis(scale=self.y_scale, label="loss", side="left",
-                                  grid_lines="solid", tick_format=".3g")  # fmt: skip
+        # "diverged" where a diverged start's curve ends, "↑" for a start above the top.
+        self.notes = bqplot.Label(
+            x=float_array([]), y=float_array([]), text=[], colors=[], scales=scales,
+            default_size=12, font_weight="bold", align="start", x_offset=4, y_offset=14,
+        )  # fmt: skip
+        self.x_axis, self.y_axis = axis_pair(self.x_scale, self.y_scale, "step", "loss")
+        self._pixels = plot_pixels(height, width=360)
         self.figure = bqplot.Figure(
-            marks=[self.lines, self.marker], axes=[self.x_axis, self.y_axis],
-            fig_margin={"top": 20, "bottom": 44, "left": 64, "right": 16},
-            layout=ipywidgets.Layout(width="100%", height="440px", min_width="260px"),
+            marks=[self.lines, self.marker, self.notes], axes=[self.x_axis, self.y_axis],
+            fig_margin=dict(MARGIN),
+            layout=ipywidgets.Layout(width="100%", height=f"{height}px", min_width="260px"),
         )  # fmt: skip
         self.figure.add_class("jgw-loss")
         self.log = False
@@ -73,36 +84,17 @@ class LossPanel:
         return [self.lines, self.marker]
 
     # ------------------------------------------------------------------ what is shown
-    def shown_loss(self, view: RunView) -> tuple[np.ndarray, float, float]:
-        """The loss as drawn (above the lowest, on a log axis) and the range to show."""
-        run, lengths = view.run, view.lengths
-        valid = np.concatenate([run.loss[j, : lengths[j]] for j in range(run.n_starts)])
-        valid = valid[np.isfinite(valid)]
-        if valid.size == 0:
-            return run.loss, 0.0, 1.0
-        lowest = float(valid.min())
-        if self.log:
-            floor = 1e-9 * max(1.0, abs(lowest))
-            shown = np.maximum(run.loss - lowest, floor).astype(np.float32)
-            top = float(np.nanmax(np.where(np.isfinite(shown), shown, np.nan)))
-            return shown, floor, max(top, floor * 10)
-        first = run.loss[:, 0][np.isfinite(run.loss[:, 0])]
-        # A diverging start's loss explodes; cap the view at 10x the starting range.
-        high = float(valid.max())
-        if first.size:
-            high = min(high, lowest + 10 * max(float(first.max()) - lowest, 1e-6))
-        if high <= lowest:
-            high = lowest + max(1e-6, abs(lowest) * 1e-3)
-        pad = 0.04 * (high - lowest)
-        return run.loss, lowest - pad, high + pad
+    def axis_of(self, view: RunView) -> LossAxis:
+        """The loss as drawn for ``view`` (its logarithm in the log view), range, name."""
+        return loss_axis(view.run.loss, view.lengths, log=self.log, label=self.linear_label)
 
-    def settled_range(self, low: float, high: float) -> tuple[float, float]:
+    def settled_range(self, low: float, high: float, floor: float | None = None):
         """The y range to show: the current one while it still fits the data well.
 
         A slider move changes the loss range a little; redrawing every loss line for
         a new scale each time costs more than the update itself, so the range only
         changes when the data leave it or use less than half of it, and then takes a
-        margin of a tenth of the data's range (on a linear axis), so that the next
+        margin of a tenth of the data's range, never below ``floor``, so that the next
         small moves stay inside.
 
         Example:
@@ -110,6 +102,8 @@ class LossPanel:
             >>> p.set_ranges(10, 0.0, 10.0)
             >>> p.settled_range(0.5, 9.0), p.settled_range(0.5, 3.0)
             ((0.0, 10.0), (0.25, 3.25))
+            >>> p.settled_range(0.0, 3.0, floor=0.0)
+            (0.0, 3.3)
         """
         current_low, current_high = self.y_scale.min, self.y_scale.max
         if current_low is None or current_high is None:
@@ -117,62 +111,88 @@ class LossPanel:
         inside = current_low <= low and high <= current_high
         if inside and (high - low) >= 0.5 * (current_high - current_low):
             return float(current_low), float(current_high)
-        if isinstance(self.y_scale, bqplot.LogScale):
-            return low, high  # the log range starts at the data's floor: no margin below it
         margin = 0.1 * (high - low)
-        return low - margin, high + margin
+        settled = low - margin
+        if floor is not None:
+            settled = max(settled, floor) if low >= floor else low
+        return settled, high + margin
 
     # ------------------------------------------------------------------ frames
     def frames(self, view: RunView) -> Frames:
-        """Whole loss curves (the marker moves along them) and the current-step marker.
-
-        The curves are drawn simplified to what the eye sees on a linear y axis and,
-        when the range is positive, on a log one too (the scale may switch later).
-        """
-        loss, low, high = self.shown_loss(view)
-        low, high = self.settled_range(low, high)
-        n = loss.shape[1]
-        buffers = {"y": loss, "steps": Arange(n)}
+        """Whole loss curves (the marker moves along them) and the current-step marker."""
+        axis = self.axis_of(view)
+        low, high = self.settled_range(axis.low, axis.high,
+                                       floor=0.0 if axis.nonnegative else None)  # fmt: skip
+        n = axis.values.shape[1]
+        buffers = {"y": axis.values, "steps": Arange(n)}
         values = {
             "lengths": view.lengths,
             "tolerance": tolerance(max(n - 1, 1), high - low),
-            "log_tolerance": log_tolerance(low, high),
             "low": low,
             "high": high,
         }
         lines = dict(target=0, kind="lines", x="steps", y="y", lengths=slot("lengths"),
-                     whole=True, tolerance=slot("tolerance"),
-                     log_tolerance=slot("log_tolerance"))  # fmt: skip
+                     whole=True, tolerance=slot("tolerance"))  # fmt: skip
         # The marker moves in steps of about a pixel (the plot is ~380 px wide).
         marker = dict(target=1, kind="vline", low=slot("low"), high=slot("high"),
                       every=max(1, (n - 1) // 400), length=n)  # fmt: skip
         return Frames(buffers, [lines, marker], values)
 
     def show(self, view: RunView, frames: Frames) -> None:
-        """After a load: the axes' ranges, Python's copies of the lines, visible."""
-        loss = frames.buffers["y"]
-        self.set_ranges(view.run.steps, frames.values["low"], frames.values["high"])
+        """After a load: the axes (range, name, ticks), the notes, Python's copies."""
+        axis = self.axis_of(view)
+        low, high = frames.values["low"], frames.values["high"]
+        with self.y_axis.hold_sync():
+            self.y_axis.label = axis.label
+            positions, labels = axis.ticks if axis.ticks else ([], {})
+            if positions:
+                self.y_axis.tick_values = np.asarray(positions, np.float64)
+            self.y_axis.tick_labels = labels or None
+        self.set_ranges(view.run.steps, low, high)
+        self._show_notes(view, axis, high)
         if view.starts != self._count:
             self._count = view.starts
             self.lines.colors = start_colors(view.starts)
+        loss = frames.buffers["y"]
         steps = np.arange(loss.shape[1], dtype=np.float32)
         set_quietly(self.lines, x=steps, y=padded_rows(loss, view.lengths))
         if not self.lines.visible:
             self.lines.visible = True
 
+    def _show_notes(self, view: RunView, axis: LossAxis, top: float) -> None:
+        """'diverged' where a diverged start's curve ends; '↑' for a start above the top."""
+        xs, ys, texts, colors = [], [], [], []
+        for j in range(view.starts):
+            if view.run.diverged_at[j] >= 0:
+                step = max(view.lengths[j] - 1, 0)
+                value = float(axis.values[j, step]) if view.lengths[j] else top
+                xs.append(step)
+                ys.append(min(value, top) if np.isfinite(value) else top)
+                texts.append("diverged")
+                colors.append(start_color(j))
+        for j in axis.clipped:
+            xs.append(0.0)
+            ys.append(top)
+            texts.append("↑")
+            colors.append(start_color(j))
+        with self.notes.hold_sync():
+            self.notes.x = float_array(xs)
+            self.notes.y = float_array(ys)
+            self.notes.text = texts
+            self.notes.colors = colors or [FRAME_MARKER_COLOR]
+
     # ------------------------------------------------------------------ the view
     def set_log(self, log: bool) -> None:
-        """Switch the y axis between linear and log scale, in place."""
-        self.log = bool(log)
-        scale = self.log_scale if log else self.linear_scale
-        if scale is self.y_scale:
+        """Switch between the loss and its logarithm; the next load draws it.
+
+        The current range is forgotten: it is in the other view's units.
+        """
+        if bool(log) == self.log:
             return
-        self.y_scale = scale
-        with self.figure.hold_sync():
-            for mark in (self.lines, self.marker):
-                mark.scales = {"x": self.x_scale, "y": scale}
-            self.y_axis.scale = scale
-            self.y_axis.label = "loss − lowest loss (log)" if log else self.linear_label
+        self.log = bool(log)
+        with self.y_scale.hold_sync():
+            self.y_scale.min = self.y_scale.max = None
+        self.y_axis.label = f"{self.linear_label} (log scale)" if log else self.linear_label
 
     def set_label(self, label: str) -> None:
         """The y axis's name on a linear scale ("loss", "minibatch loss")."""
@@ -184,3 +204,6 @@ class LossPanel:
         with self.x_scale.hold_sync(), self.y_scale.hold_sync():
             self.x_scale.min, self.x_scale.max = 0.0, float(max(steps, 1))
             self.y_scale.min, self.y_scale.max = float(low), float(high)
+        set_ticks(self.x_axis, 0.0, float(max(steps, 1)), self._pixels[0])
+        if not self.log:  # the log view has its own ticks, at decades
+            set_ticks(self.y_axis, float(low), float(high), self._pixels[1])

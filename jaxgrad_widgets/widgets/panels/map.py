@@ -36,12 +36,26 @@ from ..palette import (
     MINIMUM_COLOR,
     MINIMUM_STROKE,
 )
-from .marks import MARGIN, Frames, StartMarks, arrow_tips, float_array, start_colors, tolerance
+from .marks import (
+    MARGIN,
+    Frames,
+    StartMarks,
+    arrow_tips,
+    axis_pair,
+    float_array,
+    plot_pixels,
+    set_ticks,
+    start_colors,
+    tolerance,
+    typical_slope,
+)
 from .view import RunView
 
 Bounds = tuple[tuple[float, float], tuple[float, float]]
 #: Grid points per side of the shading and contours.
 RESOLUTION = 120
+#: The map's height in pixels.
+HEIGHT = 440
 
 
 def shade(values: np.ndarray) -> np.ndarray:
@@ -105,20 +119,20 @@ class MapPanel:
             enable_move=True, update_on_move=False, interactions={"click": "add"},
             drag_size=1.3,
         )  # fmt: skip
-        self.x_axis = bqplot.Axis(scale=self.x_scale, label=labels[0], grid_lines="none")
-        self.y_axis = bqplot.Axis(scale=self.y_scale, label=labels[1], side="left",
-                                  grid_lines="none")  # fmt: skip
+        self.x_axis, self.y_axis = axis_pair(self.x_scale, self.y_scale, *labels,
+                                             grid_lines="none")  # fmt: skip
         self.figure = bqplot.Figure(
             marks=[self.heatmap, self.contours, self.minima, self.lock_line, self.paths,
                    self.arrows, self.current, self.starts],
             axes=[self.x_axis, self.y_axis], fig_margin=dict(MARGIN), padding_x=0.0,
             padding_y=0.0,
-            layout=ipywidgets.Layout(width="100%", height="440px", min_width="300px"),
+            layout=ipywidgets.Layout(width="100%", height=f"{HEIGHT}px", min_width="300px"),
         )  # fmt: skip
         self.figure.add_class("jgw-map")
         #: "map drawn with c = 0.5 held ...", for functions of more than two parameters.
         self.held = ipywidgets.HTML(layout=ipywidgets.Layout(width="100%"))
         self._placing = False
+        self.slope = 1.0
         self.set_bounds(bounds)
 
     def player_marks(self) -> list[bqplot.Mark]:
@@ -144,9 +158,16 @@ class MapPanel:
         with self.x_scale.hold_sync(), self.y_scale.hold_sync():
             self.x_scale.min, self.x_scale.max = float(x_low), float(x_high)
             self.y_scale.min, self.y_scale.max = float(y_low), float(y_high)
+        ratio = float(min(max((x_high - x_low) / (y_high - y_low), 0.25), 4.0))
+        # Round-number ticks for the plot area's size (the map keeps equal units).
+        height = plot_pixels(HEIGHT)[1]
+        self._ticks = ((x_low, x_high, min(height * ratio, 480)), (y_low, y_high, height))
+        if not self.x_axis.tick_labels:
+            set_ticks(self.x_axis, *self._ticks[0])
+        if not self.y_axis.tick_labels:
+            set_ticks(self.y_axis, *self._ticks[1])
         # bqplot's aspect ratio is width / height of the plot area; the figure refuses a
         # minimum above its maximum, so the bound that moves away from the other goes first.
-        ratio = float(min(max((x_high - x_low) / (y_high - y_low), 0.25), 4.0))
         figure = self.figure
         with figure.hold_sync():
             if ratio > figure.max_aspect_ratio:
@@ -157,10 +178,14 @@ class MapPanel:
                 figure.max_aspect_ratio = ratio
 
     def label_ticks(self, ticks: Sequence[tuple[list[float], dict[str, str]]]) -> None:
-        """Shown values on the axes' ticks (a display transform), or bqplot's own ticks."""
-        for axis, (positions, labels) in zip((self.x_axis, self.y_axis), ticks, strict=True):
-            axis.tick_values = np.asarray(positions, np.float64) if positions else None
+        """Shown values on the axes' ticks (a display transform), or round numbers."""
+        axes = (self.x_axis, self.y_axis)
+        for axis, (positions, labels), span in zip(axes, ticks, self._ticks, strict=True):
             axis.tick_labels = labels or None
+            if positions:
+                axis.tick_values = np.asarray(positions, np.float64)
+            else:
+                set_ticks(axis, *span)
 
     def draw_landscape(
         self,
@@ -178,6 +203,9 @@ class MapPanel:
         held at ``base``.
         """
         grid = grid_values(objective, self.bounds, RESOLUTION, dims=dims, base=base)
+        # The arrows' scale: how steep the map typically is (an arrow is half its cap
+        # there, and vanishes where the gradient does).
+        self.slope = typical_slope(grid.xs, grid.ys, grid.values)
         contour_x, contour_y = contour_paths(grid, default_levels(grid.values))
         with self.heatmap.hold_sync():
             self.heatmap.x = float_array(grid.xs)
@@ -263,7 +291,8 @@ class MapPanel:
         params = view.run.params
         px, py = params[:, :, dx], params[:, :, dy]
         width = self.bounds[0][1] - self.bounds[0][0]
-        ax, ay = arrow_tips(px, py, -view.grad[:, :, dx], -view.grad[:, :, dy], width)
+        ax, ay = arrow_tips(px, py, -view.grad[:, :, dx], -view.grad[:, :, dy], width,
+                            self.slope)  # fmt: skip
         arrows = dict(x0="px", y0="py", x1="ax", y1="ay", head=0.3)
         (x_low, x_high), (y_low, y_high) = self.bounds
         tol = tolerance(x_high - x_low, y_high - y_low)

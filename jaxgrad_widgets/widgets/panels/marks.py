@@ -24,6 +24,7 @@ import bqplot
 import ipywidgets
 import numpy as np
 
+from ..display import nice_ticks
 from ..palette import ARROW_COLOR, start_color
 from ..player import slot
 
@@ -38,8 +39,55 @@ SIMPLIFY = 2e-4
 LAG = 25.0
 #: The direction-of-descent arrow, as a fraction of the figure's width.
 ARROW_FRACTION = 0.12
-#: Plot margins (pixels) of the panels' figures.
-MARGIN = {"top": 20, "bottom": 44, "left": 56, "right": 16}
+#: Plot margins (pixels) of the panels' figures: room for tick labels and axis names.
+MARGIN = {"top": 20, "bottom": 46, "left": 72, "right": 16}
+#: Pixels per tick label along an axis: labels never run into each other.
+TICK_SPACING = {"x": 70, "y": 44}
+
+
+def axis_pair(
+    x_scale: bqplot.Scale,
+    y_scale: bqplot.Scale,
+    x_label: str,
+    y_label: str,
+    *,
+    grid_lines: str = "solid",
+) -> tuple[bqplot.Axis, bqplot.Axis]:
+    """An x and a y axis whose numbers read alike and whose names clear their ticks.
+
+    Numbers are written the short way (0.08, 0.1, 0, 1e-05); where the ticks go is set
+    with :func:`set_ticks` as the range changes.
+
+    Example:
+        >>> x, y = axis_pair(bqplot.LinearScale(), bqplot.LinearScale(), "x", "f")
+        >>> y.tick_format, y.side
+        ('~g', 'left')
+    """
+    x_axis = bqplot.Axis(scale=x_scale, label=x_label, grid_lines=grid_lines,
+                         tick_format="~g", label_offset="34px")  # fmt: skip
+    y_axis = bqplot.Axis(scale=y_scale, label=y_label, side="left", grid_lines=grid_lines,
+                         tick_format="~g", label_offset="56px")  # fmt: skip
+    return x_axis, y_axis
+
+
+def set_ticks(axis: bqplot.Axis, low: float, high: float, pixels: float) -> None:
+    """Round-number ticks over [low, high], as many as fit ``pixels`` of axis.
+
+    Example:
+        >>> axis = bqplot.Axis(scale=bqplot.LinearScale())
+        >>> set_ticks(axis, -2.0, 2.0, pixels=330)   # a map's x axis
+        >>> axis.tick_values.tolist()
+        [-2.0, -1.0, 0.0, 1.0, 2.0]
+    """
+    spacing = TICK_SPACING["x" if axis.side in (None, "bottom", "top") else "y"]
+    count = max(2, int(pixels // spacing) + 1)
+    ticks = nice_ticks(float(low), float(high), count) if np.isfinite([low, high]).all() else []
+    axis.tick_values = np.asarray(ticks, np.float64) if len(ticks) >= 2 else None
+
+
+def plot_pixels(height: int, width: int = 380) -> tuple[int, int]:
+    """The plot area's (width, height) in pixels for a figure of that size."""
+    return (width - MARGIN["left"] - MARGIN["right"], height - MARGIN["top"] - MARGIN["bottom"])
 
 
 @dataclass
@@ -119,37 +167,40 @@ def tolerance(x_range: float, y_range: float) -> list[float]:
     return [one(x_range), one(y_range)]
 
 
-def log_tolerance(low: float, high: float) -> float | None:
-    """The tolerance in decades for a loss range drawn on a log axis (None: not positive).
+def arrow_tips(px, py, dx, dy, width: float, reference: float) -> tuple[np.ndarray, np.ndarray]:
+    """Tips of arrows from (px, py) along (dx, dy): as long as the slope is steep, capped.
+
+    The length is ``ARROW_FRACTION * width * |d| / (|d| + reference)``: half the cap
+    where the slope is as steep as ``reference`` (a typical slope of the map), nearly
+    the cap on a steep wall, and nothing where the gradient vanishes (a minimum).
 
     Example:
-        >>> log_tolerance(0.5, 5.0), log_tolerance(0.0, 1.0)
-        (0.0002, None)
-    """
-    if not (0 < low < high and np.isfinite(high)):
-        return None
-    return _round(SIMPLIFY * np.log10(high / low))
-
-
-def arrow_tips(px, py, dx, dy, width: float) -> tuple[np.ndarray, np.ndarray]:
-    """Tips of arrows from (px, py) along (dx, dy): longer for larger |d|, capped.
-
-    The length is ``ARROW_FRACTION * width * |d| / (|d| + median |d|)``, so arrows
-    shrink to nothing as the gradient vanishes and never leave the figure.
-
-    Example:
-        >>> tx, ty = arrow_tips(np.zeros((1, 2)), np.zeros((1, 2)), np.ones((1, 2)),
-        ...                     np.zeros((1, 2)), 10.0)
-        >>> [round(float(v), 2) for v in tx[0]], ty.tolist()
-        ([0.6, 0.6], [[0.0, 0.0]])
+        >>> tx, ty = arrow_tips(np.zeros((1, 3)), np.zeros((1, 3)), np.array([[1.0, 1e-5, 0]]),
+        ...                     np.zeros((1, 3)), width=10.0, reference=1.0)
+        >>> [round(float(v), 4) for v in tx[0]], ty.tolist()
+        ([0.6, 0.0, 0.0], [[0.0, 0.0, 0.0]])
     """
     norm = np.hypot(dx, dy)
-    finite = norm[np.isfinite(norm) & (norm > 0)]
-    reference = float(np.median(finite)) if finite.size else 1.0
+    reference = reference if np.isfinite(reference) and reference > 0 else 1.0
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         length = ARROW_FRACTION * width * norm / (norm + reference)
         scale = np.where(norm > 0, length / norm, 0.0)
         return (px + scale * dx).astype(np.float32), (py + scale * dy).astype(np.float32)
+
+
+def typical_slope(xs: np.ndarray, ys: np.ndarray, values: np.ndarray) -> float:
+    """The median steepness |grad f| over a grid of heights (finite differences).
+
+    Example:
+        >>> xs = ys = np.linspace(-1, 1, 5)
+        >>> typical_slope(xs, ys, np.add.outer(0 * ys, 2 * xs))   # f = 2x: slope 2
+        2.0
+    """
+    with np.errstate(invalid="ignore"):
+        gy, gx = np.gradient(np.asarray(values, np.float64), ys, xs)
+        slope = np.hypot(gx, gy)
+    finite = slope[np.isfinite(slope) & (slope > 0)]
+    return float(np.median(finite)) if finite.size else 1.0
 
 
 def start_colors(count: int) -> list[str]:

@@ -3,7 +3,7 @@
 Example:
     >>> from jaxgrad_widgets.widgets.status import StartStatus
     >>> p = StatusPanel()
-    >>> p.show_rows([StartStatus(0, "#ff3b30", (1.0, 1.0), 1.0, 0.0, "converged at step 98",
+    >>> p.show_rows([StartStatus(0, "#d62728", (1.0, 1.0), 1.0, 0.0, "converged at step 98",
     ...                          "ok")], ("x", "y"))
     >>> "converged at step 98" in p.table.value
     True

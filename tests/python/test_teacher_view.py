@@ -1,0 +1,78 @@
+"""What a teacher sees, headless: typed values kept, arrows that say how steep, start buttons
+that do what they say. (The browser tests in tests/e2e/test_teacher_view.py click them.)"""
+
+import numpy as np
+import pytest
+
+from jaxgrad_widgets import GradDescentWidget
+from jaxgrad_widgets.functions import goldfield
+from jaxgrad_widgets.widgets.panels.marks import ARROW_FRACTION
+
+
+@pytest.fixture
+def widget():
+    return GradDescentWidget(goldfield, starts=[(0.1, 0.1), (-0.1, -0.1)], learning_rate=0.05)
+
+
+def test_a_typed_learning_rate_is_kept_exactly(widget):
+    entry = widget.controls.entries["learning_rate"]
+    entry.value = "0.3"  # what the browser sends on Enter
+    assert widget.learning_rate == 0.3
+    assert widget.controls.sliders["learning_rate"].value == 0.3
+    assert entry.value == "0.3" and "learning rate 0.3," in widget.message
+    # Text that is no number, or out of range, is refused and the box shows the value in use.
+    entry.value = "fast"
+    assert widget.message == "learning rate must be a number, not 'fast'"
+    assert entry.value == "0.3" and widget.learning_rate == 0.3
+    entry.value = "50"
+    assert "outside the allowed range" in widget.message and entry.value == "0.3"
+    entry.value = "x" * 5000
+    assert widget.message.startswith("learning rate must be a number") and len(widget.message) < 80
+
+
+def test_a_learning_rate_given_to_the_constructor_shows_as_given():
+    w = GradDescentWidget(goldfield, learning_rate=0.3)
+    assert w.controls.entries["learning_rate"].value == "0.3"
+    assert "learning rate 0.3," in w.message and w.learning_rate == 0.3
+
+
+def test_a_typed_momentum_is_kept_exactly():
+    w = GradDescentWidget(goldfield, optimizer="momentum")
+    w.controls.entries["momentum"].value = "0.95"
+    assert w.hyperparameters["momentum"] == 0.95
+    # A box of a hyperparameter the optimizer does not take changes nothing.
+    w.controls.entries["b1"].value = "0.5"
+    assert "b1" not in w.hyperparameters or w.hyperparameters["b1"] != 0.5
+
+
+def test_arrows_say_how_steep_it_is(widget):
+    width = widget.bounds[0][1] - widget.bounds[0][0]
+    ax, px = widget.player.buffers["map.ax"], widget.player.buffers["map.px"]
+
+    def decoded(entry):
+        return np.frombuffer(entry["data"], "<f4").reshape(entry["shape"])
+
+    ax, ay = decoded(ax), decoded(widget.player.buffers["map.ay"])
+    px, py = decoded(px), decoded(widget.player.buffers["map.py"])
+    lengths = np.hypot(ax - px, ay - py)
+    # Converged on a minimum (|grad| about 1e-4): no arrow to speak of.
+    assert lengths[:, -1].max() < 1e-4 * width
+    # On a steep wall: nearly the cap.
+    steep = GradDescentWidget(goldfield, start=(1.9, -1.9))
+    sx = decoded(steep.player.buffers["map.ax"]) - decoded(steep.player.buffers["map.px"])
+    sy = decoded(steep.player.buffers["map.ay"]) - decoded(steep.player.buffers["map.py"])
+    cap = ARROW_FRACTION * (steep.bounds[0][1] - steep.bounds[0][0])
+    assert 0.8 * cap < np.hypot(sx, sy)[0, 0] <= cap
+
+
+def test_the_start_buttons_do_what_they_say(widget):
+    for point in [(1.0, -1.0), (0.5, 0.5), (-1.5, 1.5)]:
+        widget.add_start(point)
+    assert len(widget.starts) == 5
+    assert not widget.clear_button.disabled and not widget.remove_button.disabled
+    assert widget.clear_button.description == "keep first start only"
+    widget.clear_button.click()
+    np.testing.assert_array_equal(widget.starts, np.float32([[0.1, 0.1]]))
+    assert widget.clear_button.disabled and widget.remove_button.disabled
+    widget.add_start((1.0, 1.0))
+    assert not widget.clear_button.disabled

@@ -44,6 +44,9 @@ if TYPE_CHECKING:
 #: Default tolerance on the gradient norm that counts as converged.
 DEFAULT_TOLERANCE = 1e-4
 
+#: The last steps a run's summary looks at to tell oscillating from still moving.
+OSCILLATION_TAIL = 50
+
 #: In finals-only mode, divergence and convergence are checked every this many steps
 #: and at the last one, which keeps many-start runs at the speed of a plain loop
 #: (checking every step costs several times the step). Path mode checks every step.
@@ -153,12 +156,38 @@ class Trajectories:
             return np.linalg.norm(grad, axis=-1)
 
     def summary(self, start: int) -> str:
-        """One phrase: 'converged at step k', 'diverged at step k' or 'still moving ...'."""
-        if self.diverged_at[start] >= 0:
-            return f"diverged at step {int(self.diverged_at[start])}"
+        """One phrase: how the run of ``start`` ended.
+
+        'converged at step k'; 'diverged at step k'; 'not finite at the start' (the
+        function or its gradient is NaN or infinite where the run begins: no learning
+        rate helps); 'oscillating after n steps' (still moving, to and fro: most of its
+        last steps reverse the one before); else 'still moving after n steps'.
+
+        Example:
+            >>> from jaxgrad_widgets.engine import Objective, trajectories
+            >>> bowl = Objective(lambda x: x**2)
+            >>> trajectories(bowl, "sgd", [[1.0]], 20, {"learning_rate": 0.999}).summary(0)
+            'oscillating after 20 steps'
+        """
+        diverged = int(self.diverged_at[start])
+        if diverged == 0:
+            return "not finite at the start"
+        if diverged > 0:
+            return f"diverged at step {diverged}"
         if self.converged_at[start] >= 0:
             return f"converged at step {int(self.converged_at[start])}"
+        if self.oscillating(start):
+            return f"oscillating after {self.steps} steps"
         return f"still moving after {self.steps} steps"
+
+    def oscillating(self, start: int, tail: int = OSCILLATION_TAIL) -> bool:
+        """Whether most of the last ``tail`` steps of ``start`` reverse the step before."""
+        params = self.params[start, -(tail + 1) :].astype(np.float64)
+        moves = np.diff(params, axis=0)
+        if len(moves) < 3:
+            return False
+        turns = np.einsum("ij,ij->i", moves[1:], moves[:-1])
+        return bool(np.mean(turns < 0) > 0.5)
 
 
 @dataclass(frozen=True)

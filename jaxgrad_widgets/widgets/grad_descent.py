@@ -131,7 +131,7 @@ class GradDescentWidget(ipywidgets.VBox):
         [[1.0, 1.0], [-1.0, -1.0]]
         >>> w.learning_rate = 1.0
         >>> w.status[0]["summary"]
-        'diverged at step 5'
+        'diverged at step 5 — try a learning rate of 0.125 or less'
         >>> w.apply(optimizer="adam", learning_rate=0.1)   # several inputs, one descent
         >>> w.optimizer, w.hyperparameters["b1"]
         ('adam', 0.9)
@@ -707,7 +707,12 @@ class GradDescentWidget(ipywidgets.VBox):
             losses = [float(self.objective.value(run.params[j, i])) for j, i in enumerate(finals)]
         else:
             losses = [float(run.loss[j, i]) for j, i in enumerate(finals)]
-        return start_rows(run, losses=losses, mask=state.mask, hint=hint)
+        locked = state.locked
+        lock = None
+        if locked is not None:
+            names = self.objective.names
+            lock = (names[locked[0]], [n for i, n in enumerate(names) if i != locked[0]])
+        return start_rows(run, losses=losses, mask=state.mask, hint=hint, lock=lock)
 
     def _publish(self, status: bool = True) -> None:
         """Ship the current run to the browser (one Player load), then the status rows."""

@@ -65,19 +65,22 @@ def start_rows(
     losses: Sequence[float],
     mask: Sequence[float] | None = None,
     hint: str = "",
+    lock: tuple[str, Sequence[str]] | None = None,
 ) -> list[StartStatus]:
     """One row per start of an engine run (``Trajectories``): where and how it ended.
 
     ``losses`` are the final losses to show (the whole data's, under minibatches);
-    ``hint`` goes on the rows of diverged starts.
+    ``hint`` ends the summary of a diverged start (and is kept in ``hint``); ``lock`` is
+    (locked parameter, the parameters that move), to say why a locked run may stop at
+    once.
 
     Example:
         >>> from jaxgrad_widgets.engine import Objective, trajectories
         >>> run = trajectories(Objective(lambda x: x**2), "sgd", [[1.0]], 50,
-        ...                    {"learning_rate": 0.1})
-        >>> row, = start_rows(run, losses=[float(run.loss[0, -1])])
+        ...                    {"learning_rate": 3.0})
+        >>> row, = start_rows(run, losses=[float(run.loss[0, -1])], hint="try 0.5 or less")
         >>> row.summary, row.state
-        ('converged at step 45', 'ok')
+        ('diverged at step 28 — try 0.5 or less', 'diverged')
     """
     norms = run.gradient_norm(mask)  # with an axis locked, only the free ones count
     rows = []
@@ -85,6 +88,11 @@ def start_rows(
         last = run.final_index(j)
         diverged = run.diverged_at[j] >= 0
         state = "diverged" if diverged else ("ok" if run.converged_at[j] >= 0 else "moving")
+        summary = run.summary(j)
+        if diverged and hint:
+            summary = f"{summary} — {hint}"
+        if run.converged_at[j] == 0:
+            summary += ": " + _flat_start(lock)
         rows.append(
             StartStatus(
                 index=j,
@@ -92,12 +100,21 @@ def start_rows(
                 final_point=tuple(float(v) for v in run.params[j, last]),
                 final_loss=float(losses[j]),
                 gradient_norm=float(norms[j, last]),
-                summary=run.summary(j),
+                summary=summary,
                 state=state,
                 hint=hint if diverged else "",
             )
         )
     return rows
+
+
+def _flat_start(lock: tuple[str, Sequence[str]] | None) -> str:
+    """Why a run stops before its first step: its start is flat where it may move."""
+    if lock is None:
+        return "the gradient is already 0 at the start"
+    locked, moving = lock
+    slope = f"∂f/∂{moving[0]}" if len(moving) == 1 else "the gradient of the others"
+    return f"with {locked} locked, {slope} is already 0 at the start"
 
 
 def _number(value: float) -> str:
@@ -108,9 +125,8 @@ def status_table_html(rows: Sequence[StartStatus], names: Sequence[str]) -> str:
     """One table row per start: colour swatch, final point, loss, |grad| and the outcome.
 
     Example:
-        >>> row = StartStatus(0, "#d62728", (9e9,), float("inf"), 1.0, "diverged at step 5",
-        ...                   "diverged", "try a learning rate of 0.125 or less")
-        >>> "try a learning rate of 0.125 or less" in status_table_html([row], ("x",))
+        >>> row = StartStatus(0, "#d62728", (-0.6667,), 0.5, 1e-5, "converged at step 98", "ok")
+        >>> "<td>-0.6667</td>" in status_table_html([row], ("x",))
         True
     """
     head = "".join(
@@ -121,13 +137,13 @@ def status_table_html(rows: Sequence[StartStatus], names: Sequence[str]) -> str:
     for row in rows:
         color = {"ok": SUCCESS_COLOR, "diverged": ERROR_COLOR}.get(row.state, "inherit")
         outcome = html.escape(row.summary)
-        if row.hint:
-            outcome += f" &mdash; {html.escape(row.hint)}"
         point = ", ".join(_number(v) for v in row.final_point)
+        if len(row.final_point) > 1:
+            point = f"({point})"  # a point of several parameters; one is a number
         body.append(
             f'<tr data-start="{row.index}" data-state="{row.state}">'
             f'<td><span class="jgw-swatch" style="background:{row.color}"></span></td>'
-            f"<td>{row.index + 1}</td><td>({point})</td>"
+            f"<td>{row.index + 1}</td><td>{point}</td>"
             f"<td>{_number(row.final_loss)}</td><td>{_number(row.gradient_norm)}</td>"
             f'<td class="jgw-outcome" style="color:{color}">{outcome}</td></tr>'
         )

@@ -203,15 +203,15 @@ def test_nan_everywhere_shows_the_start_diverged_at_step_zero():
     """f returns NaN: no crash; the start is shown diverged at step 0, nothing is drawn."""
     w = GradDescentWidget(_nowhere, start=(0.5, -0.5), bounds=BOX, steps=50)
     (row,) = w.status
-    assert (row["summary"], row["state"], row["hint"]) == ("diverged at step 0", "diverged", "")
+    assert (row["summary"], row["state"], row["hint"]) == ("not finite at the start", "diverged", "")
     assert row["final_point"] == (0.5, -0.5) and math.isnan(row["loss"])
     assert 'data-state="diverged"' in w.status_table.value
-    assert ">diverged at step 0</td>" in w.status_table.value
+    assert ">not finite at the start</td>" in w.status_table.value
     assert _prefix_lengths(w) == [0]  # no path segment
     assert w.minima.shape == (0, 2) and len(w.map.contours.x) == 1  # no minima, no contours
     assert w.message.startswith("gradient descent, learning rate 0.01, 50 steps from 1 start")
     _assert_recomputes(w)
-    assert w.status[0]["summary"] == "diverged at step 0"
+    assert w.status[0]["summary"] == "not finite at the start"
 
 
 def test_nan_everywhere_in_the_derivative_widget():
@@ -230,7 +230,7 @@ def _spike(x):
 def test_infinite_at_the_start_is_diverged_at_step_zero_until_moved():
     """f is infinite at the start: diverged at step 0; dragging the start away recovers."""
     w = GradDescentWidget(_spike, start=0.0, bounds=(-2.0, 2.0), steps=20)
-    assert w.status[0]["summary"] == "diverged at step 0"
+    assert w.status[0]["summary"] == "not finite at the start"
     assert w.status[0]["loss"] == math.inf
     w.map.starts._handle_custom_msg({"event": "drag", "index": 0, "point": {"x": 1.0, "y": 0}}, [])
     assert w.trajectory[0, 0, 0] == 1.0
@@ -243,11 +243,12 @@ def _vee(x, y):
 
 
 def test_a_kink_uses_jax_gradient_convention():
-    """abs at 0 works: JAX's gradient there is +1, so descent steps off the kink and back."""
+    """abs at 0 works: JAX's gradient there is +1, so descent steps off the kink and back
+    (to and fro: the summary says it oscillates)."""
     w = GradDescentWidget(_vee, start=(0.0, 0.0), bounds=BOX, steps=4, learning_rate=0.1)
     np.testing.assert_allclose(w.result.grad[0, 0], [1.0, 1.0])
     np.testing.assert_allclose(w.trajectory[0, :, 0], [0.0, -0.1, 0.0, -0.1, 0.0], atol=1e-6)
-    assert w.status[0]["summary"] == "still moving after 4 steps"
+    assert w.status[0]["summary"] == "oscillating after 4 steps"
     # The Hessian test sees a gradient of norm sqrt(2): the minimum is "not critical".
     assert classify_point(w.objective, [0.0, 0.0]).kind == "not critical"
     _assert_recomputes(w)

@@ -69,7 +69,7 @@ def test_learning_rate_both_ways(widget):
 def test_divergence_shows_step_and_hint(widget):
     widget.learning_rate = 1.0
     row = widget.status[0]
-    assert row["summary"] == "diverged at step 5"
+    assert row["summary"] == "diverged at step 5 — try a learning rate of 0.125 or less"
     assert row["state"] == "diverged"
     assert row["hint"] == "try a learning rate of 0.125 or less"
     assert 'data-state="diverged"' in widget.status_table.value

@@ -76,3 +76,22 @@ def test_the_start_buttons_do_what_they_say(widget):
     assert widget.clear_button.disabled and widget.remove_button.disabled
     widget.add_start((1.0, 1.0))
     assert not widget.clear_button.disabled
+
+
+def test_words_a_teacher_reads():
+    # The divergence hint is part of the summary, as on the page.
+    w = GradDescentWidget(goldfield, learning_rate=1.0)
+    assert w.status[0]["summary"] == "diverged at step 5 — try a learning rate of 0.125 or less"
+    assert "diverged at step 5 — try a learning rate of 0.125 or less" in w.status_table.value
+    # A path going to and fro says so (rate 0.099, the stable limit along y is 0.1).
+    bowl = GradDescentWidget(lambda x, y: x**2 + 10 * y**2, start=(1.0, 1.0), learning_rate=0.099)
+    assert bowl.status[0]["summary"] == "oscillating after 300 steps"
+    # Under a lock, a start already flat along the free axis says why it stopped at once.
+    locked = GradDescentWidget(goldfield, start=(0.1, 0.1), lock={"y": 0.1})
+    assert locked.status[0]["summary"] == (
+        "converged at step 0: with y locked, ∂f/∂x is already 0 at the start"
+    )
+    # A function of one parameter shows its final point as a number.
+    from jaxgrad_widgets.functions import polynomial
+
+    assert "<td>-0.6667</td>" in GradDescentWidget(polynomial).status_table.value

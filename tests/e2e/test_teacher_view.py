@@ -16,6 +16,8 @@ from jaxgrad_widgets.functions import goldfield, rosenbrock
 w = GradDescentWidget(goldfield, starts=[(0.1, 0.1), (-0.1, -0.1), (1.5, -1.5)],
                       learning_rate=0.05, lock={{"y": 1.2}} if {locked} else None)
 w"""
+#: A loss that is never negative, and a start that diverges.
+ROSENBROCK = "GradDescentWidget(rosenbrock, start=(-1.5, 2.0), learning_rate=0.004)"
 
 # Every tick label and axis name of every figure of the first dashboard, as boxes.
 _TEXT_BOXES_JS = """(root) => {
@@ -163,8 +165,9 @@ def check_keep_first_start(page: Page) -> None:
     assert button.is_enabled()
     button.click()
     page.wait_for_function(
-        "(sel) => document.querySelectorAll(sel).length === 1",
-        arg=f"{ROOT} .jgw-status-table tbody tr",
+        "(root) => document.querySelectorAll(root)[0]"
+        ".querySelectorAll('.jgw-status-table tbody tr').length === 1",
+        arg=ROOT,
     )
     page.wait_for_function("(b) => b.disabled", arg=button.element_handle())
 
@@ -180,8 +183,41 @@ def check_notes_and_ranges(page: Page) -> None:
     assert "↑" in notes
 
 
+# The extent (px) of the arrows on the first dashboard's map: the black path.
+_ARROWS_JS = """(root) => {
+  const fig = document.querySelectorAll(root)[0].querySelector('.jgw-map');
+  const arrows = [...fig.querySelectorAll('path.line')]
+    .find(p => (p.getAttribute('style') || '').includes('stroke: rgb(0, 0, 0)'));
+  if (!arrows || !arrows.getAttribute('d')) return 0;
+  const box = arrows.getBBox();
+  return Math.max(box.width, box.height);
+}"""
+
+
+def check_arrows(page: Page) -> None:
+    """Arrows say how steep it is: long on a steep start, gone once on the minima."""
+    bar = page.locator(f"{ROOT} [data-testid='jgw-transport']").first
+    at_end = page.evaluate(_ARROWS_JS, ROOT)
+    bar.locator("[data-testid='jgw-reset']").click()
+    page.wait_for_function("(b) => b.dataset.frame === '0'", arg=bar.element_handle())
+    page.wait_for_timeout(300)
+    at_start = page.evaluate(_ARROWS_JS, ROOT)
+    assert at_end < 3, f"arrows {at_end:.1f} px long on converged starts"
+    assert at_start > 25, f"arrows only {at_start:.1f} px long on a steep start"
+    bar.locator("[data-testid='jgw-play']").click()
+
+
+def check_rosenbrock_loss(page: Page) -> None:
+    """A loss that cannot be negative gets no negative ticks; a diverged start is named."""
+    loss = page.locator(ROOT).nth(1).locator(".jgw-loss")
+    loss.locator("text", has_text="diverged").first.wait_for(state="attached")
+    labels = loss.locator("g.axis").last.locator(".tick text").all_text_contents()
+    numbers = [float(t.replace("−", "-")) for t in labels if t.strip()]
+    assert numbers and min(numbers) >= 0, labels
+
+
 def test_what_a_teacher_sees_in_jupyterlab(page, jupyter_server, make_notebook, screenshot):
-    path = make_notebook("teacher", [DASHBOARD.format(locked=False)])
+    path = make_notebook("teacher", [DASHBOARD.format(locked=False), ROSENBROCK])
     open_lab_notebook(page, jupyter_server, path.name)
     run_all_cells_lab(page)
     wait_for_dashboard(page)
@@ -189,6 +225,8 @@ def test_what_a_teacher_sees_in_jupyterlab(page, jupyter_server, make_notebook, 
     assert_no_text_collides(page)
     check_start_colours(page)
     check_notes_and_ranges(page)
+    check_rosenbrock_loss(page)
+    check_arrows(page)
     layout = check_controls_layout(page)
     assert not layout["lockShown"], "the lock's 'at' slider shows with no lock"
     check_log_loss(page)

@@ -184,8 +184,12 @@ _CHARACTER_HINTS = {
     "³": "**3",
     "π": "pi",
 }
-# A digit or ")" then a name or "(", or two names: a product written without "*".
-_IMPLICIT_PRODUCT = re.compile(r"[\d)]\s*[A-Za-z_(]|[A-Za-z_]\w*\s+[\w(]")
+# A product written without "*": a number or ")" then a name or "(" (``2x``, ``3(x+1)``,
+# ``(x+1)y``), or a name, a space and a name, number or "(" (``x y``).
+_IMPLICIT_PRODUCT = re.compile(
+    r"(?P<left>(?<![\w.])\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\))\s*(?P<right>[A-Za-z_]\w*|\()"
+    r"|(?P<name>[A-Za-z_]\w*)\s+(?P<next>[A-Za-z_]\w*|\d+(?:\.\d*)?|\()"
+)
 
 
 class FormulaError(JaxGradError):
@@ -378,7 +382,7 @@ def _read(text: str, names: tuple[str, ...]) -> ast.expr:
     try:
         return _parse(stripped, "eval").body
     except SyntaxError as err:
-        raise FormulaError(_syntax_message(stripped, err)) from None
+        raise FormulaError(_syntax_message(stripped, err, names)) from None
     except (ValueError, MemoryError, RecursionError) as err:
         raise FormulaError(f"the formula cannot be read ({type(err).__name__})") from None
 
@@ -392,7 +396,7 @@ def _parse(text: str, mode: str) -> Any:
         return ast.parse(text, mode=mode)
 
 
-def _syntax_message(text: str, err: SyntaxError) -> str:
+def _syntax_message(text: str, err: SyntaxError, names: Sequence[str] = ("x", "y")) -> str:
     """Name the statement when the text is one (``import os``, ``x = 1``, ``a; b``)."""
     try:
         statements = _parse(text, "exec").body
@@ -412,8 +416,76 @@ def _syntax_message(text: str, err: SyntaxError) -> str:
     offset = err.offset or 0
     # Python points past the end (or at 0) when the formula stops too early: "x +".
     where = f" at position {offset}" if 0 < offset <= len(text) else " at the end"
-    hint = "; write products with *, as in 2*x" if _IMPLICIT_PRODUCT.search(text) else ""
-    return f"the formula cannot be read: {reason}{where}{hint}"
+    # An unclosed or unmatched parenthesis is the mistake to name, not a missing *.
+    product = None if "(" in reason or ")" in reason else _implicit_product(text, names)
+    if product is not None:
+        typed, meant = product
+        return f"the formula cannot be read at `{typed}`: write {meant} (a product needs its *)"
+    return f"the formula cannot be read: {reason}{where}"
+
+
+def _split_name(name: str, names: Sequence[str]) -> list[str] | None:
+    """``name`` as variables and constants written together (``xy`` -> x, y), or None."""
+    known = sorted((*names, *CONSTANTS), key=len, reverse=True)
+    parts: list[str] = []
+    rest = name
+    while rest:
+        for part in known:
+            if rest.startswith(part):
+                parts.append(part)
+                rest = rest[len(part) :]
+                break
+        else:
+            return None
+    return parts
+
+
+def _group_before(text: str, end: int) -> int:
+    """Where the parenthesised group ending at ``text[end - 1] == ")"`` starts, with the
+    name of a function called on it (``sin(x)``); ``end`` itself when unbalanced."""
+    depth = 0
+    for index in range(end - 1, -1, -1):
+        depth += {")": 1, "(": -1}.get(text[index], 0)
+        if depth == 0:
+            while index > 0 and (text[index - 1].isalnum() or text[index - 1] == "_"):
+                index -= 1
+            return index
+    return end
+
+
+def _group_after(text: str, start: int) -> int:
+    """Where the parenthesised group starting at ``text[start] == "("`` ends (past its
+    ")"), or the end of the text when it is not closed."""
+    depth = 0
+    for index in range(start, len(text)):
+        depth += {"(": 1, ")": -1}.get(text[index], 0)
+        if depth == 0:
+            return index + 1
+    return len(text)
+
+
+def _implicit_product(text: str, names: Sequence[str]) -> tuple[str, str] | None:
+    """(what was typed, the product with its *) for the first product typed without *.
+
+    Example: ``2x + y`` gives ``("2x", "2*x")``, ``3xy`` gives ``("3xy", "3*x*y")`` and
+    ``(x+1)sin(y)`` gives ``("(x+1)sin(y)", "(x+1)*sin(y)")``.
+    """
+    match = _IMPLICIT_PRODUCT.search(text)
+    if match is None:
+        return None
+    key = ("left", "right") if match.group("left") is not None else ("name", "next")
+    first, right = match.start(key[0]), match.group(key[1])
+    if text[match.end(key[0]) - 1] == ")":
+        first = _group_before(text, match.end(key[0]))
+    left = text[first : match.end(key[0])]
+    last = match.end(key[1])
+    if right == "(" or (last < len(text) and text[last] == "("):
+        last = _group_after(text, match.start(key[1]) if right == "(" else last)
+        right = text[match.start(key[1]) : last]
+    elif right not in names:
+        split = _split_name(right, names)
+        right = "*".join(split) if split else right
+    return text[first:last], f"{left}*{right}"
 
 
 def _number_text(value: float) -> str:
@@ -497,6 +569,11 @@ class _Reader:
             return self._constant(node, CONSTANTS[name])
         if name in FUNCTIONS:
             raise FormulaError(f"{name} is a function: call it on a value, as in {name}(x)")
+        parts = _split_name(name, self.variables)
+        if parts is not None:
+            raise FormulaError(
+                f"unknown name '{name}': write {'*'.join(parts)} (a product needs its *)"
+            )
         raise FormulaError(
             f"unknown name '{name}'; use {', '.join(self.variables)}, "
             f"{', '.join(CONSTANTS)} or one of the functions {', '.join(FUNCTIONS)}"
@@ -556,10 +633,26 @@ class _Reader:
             )
         self.constant[id(node)] = value
 
+    def _product_message(self, node: ast.Call) -> str:
+        """For ``2(x + 1)``: the call as typed and as the product it stands for."""
+        typed = ast.get_source_segment(self.text, node) or ""
+        start = node.args[0].col_offset if node.args else len(typed)
+        offset = node.col_offset
+        opening = self.text.rfind("(", offset, start) if node.args else -1
+        if opening < 0 or not typed:
+            return "products need a *, as in 2*(x + 1)"
+        meant = f"{self.text[offset:opening].rstrip()}*{self.text[opening : offset + len(typed)]}"
+        if len(typed) > 40:
+            typed, meant = typed[:37] + "...", meant[:38] + "..."
+        return f"`{typed}` is not a call of a function: write {meant} (a product needs its *)"
+
     def _call(self, node: ast.Call, depth: int) -> Callable[[Mapping[str, Any]], Any]:
         func = node.func
         if isinstance(func, ast.Attribute):
             raise FormulaError(f"attribute access (`.{func.attr}`) is not allowed")
+        if isinstance(func, ast.Constant | ast.BinOp | ast.UnaryOp | ast.Call):
+            # 2(x + 1), (x + 1)(y - 1), sin(x)(y + 1): products typed without *.
+            raise FormulaError(self._product_message(node))
         if not isinstance(func, ast.Name):
             raise FormulaError(
                 f"only the named functions can be called and {_shown(self.text, func)} is not "

@@ -15,6 +15,8 @@ Example:
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class JaxGradError(ValueError):
     """Base class of every deliberate jaxgrad_widgets error.
@@ -62,3 +64,16 @@ class DescentConfigError(JaxGradError):
         ...     print(err)
         steps=0: take at least 1 step
     """
+
+
+def a_type(value: Any) -> str:
+    """The kind of ``value`` with its article, for a message: 'an int', 'a str'.
+
+    Example:
+        >>> a_type(42), a_type("x"), a_type(None), a_type(1.5)
+        ('an int', 'a str', 'None', 'a float')
+    """
+    if value is None:
+        return "None"
+    name = type(value).__name__
+    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"

@@ -150,11 +150,37 @@ def resolution_for(objective: Objective, resolution: int) -> int:
     return resolution if objective.jittable else min(resolution, UNJITTABLE_RESOLUTION)
 
 
+#: Most points one compiled grid evaluation takes: grids, curves and searches of any
+#: size are evaluated in pieces of this many (the last one padded), and fewer points
+#: (a search's round) in one piece of ``FEW_POINTS``, so an objective compiles its
+#: evaluation twice at most rather than once per size.
+POINTS_PER_CALL = 4096
+FEW_POINTS = 512
+
+
+def _points_per_call(objective: Objective, count: int) -> int:
+    """A whole number of batches (see :func:`batch_size`), about FEW_POINTS or
+    POINTS_PER_CALL points: the pieces ``count`` points are evaluated in."""
+    batch = batch_size(objective)
+    size = FEW_POINTS if count <= FEW_POINTS else POINTS_PER_CALL
+    return batch * max(1, size // batch)
+
+
 def _evaluate_points(objective: Objective, points: np.ndarray) -> np.ndarray:
-    """The objective at each row of ``points`` (n, d), in one compiled call of bounded batches."""
+    """The objective at each row of ``points`` (n, d): compiled calls of a few fixed shapes."""
+    points = np.asarray(points, dtype=np.float32)
     if objective.jittable:
+        count = len(points)
+        size = _points_per_call(objective, count)
         evaluate = objective.batched(batch_size(objective))
-        values = np.asarray(evaluate(jnp.asarray(points, dtype=jnp.float32)))
+        pieces = []
+        for first in range(0, count, size):
+            piece = points[first : first + size]
+            if len(piece) < size:
+                # Padded with its first point (one where f was asked for anyway).
+                piece = np.concatenate([piece, np.repeat(piece[:1], size - len(piece), axis=0)])
+            pieces.append(np.asarray(evaluate(jnp.asarray(piece))))
+        values = np.concatenate(pieces)[:count] if pieces else np.zeros(0, np.float32)
     else:
         values = np.array([float(objective.value(p)) for p in points], dtype=np.float32)
     values = values.astype(np.float32)
@@ -420,13 +446,78 @@ def _pattern_search(
     return point
 
 
+#: Pattern-search rounds at most for a jittable objective's candidates (all of them in
+#: one compiled grid evaluation per round): enough to halve a cell's step 24 times.
+PATTERN_ROUNDS = 200
+
+#: Newton steps at most after the pattern search of a jittable objective: the search
+#: settles within float32's resolution of f, a thousandth of a cell or so from the
+#: minimum, and two or three Newton steps take it to where the gradient vanishes.
+NEWTON_STEPS = 6
+
+# The eight moves of the pattern search: along each axis and along both diagonals
+# (goldfield's valleys run diagonally).
+_MOVES = np.array(
+    [(1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (-1, -1), (1, -1), (-1, 1)], np.float32
+)
+
+
+def _bound_data(objective: Objective) -> bool:
+    """Whether arrays are bound to the objective (data): each evaluation then costs."""
+    return any(np.ndim(v) > 0 for v in objective.fixed.values())
+
+
+def _pattern_search_all(
+    objective: Objective, starts: np.ndarray, dims: tuple[int, int], cells: np.ndarray
+) -> np.ndarray:
+    """Pattern search from every start at once: the lowest points found.
+
+    Each round evaluates the eight neighbours of every point, a step away, in one call
+    of the grid evaluation (compiled already, for the grid the candidates came from);
+    a point moves to its lowest neighbour if that is lower, else its step halves. So
+    refining the candidates compiles nothing, where a descent would compile a kernel.
+    """
+    points = np.array(starts, np.float32)
+    k = len(points)
+    best = _evaluate_points(objective, points)
+    best = np.where(np.isfinite(best), best, np.inf)
+    step = np.repeat(np.asarray(cells, np.float32)[None, :] / 2, k, axis=0)
+    smallest = np.asarray(cells, np.float32) * 2.0**-24
+    axes = list(dims)
+    for _ in range(PATTERN_ROUNDS):
+        active = (step > smallest).any(axis=1)
+        if not active.any():
+            break
+        trials = np.repeat(points[:, None, :], len(_MOVES), axis=1)
+        trials[:, :, axes] += _MOVES[None, :, :] * step[:, None, :]
+        values = _evaluate_points(objective, trials.reshape(-1, points.shape[1]))
+        values = np.where(np.isfinite(values), values, np.inf).reshape(k, len(_MOVES))
+        lowest = values.argmin(axis=1)
+        value = values[np.arange(k), lowest]
+        better = active & (value < best)
+        points[better] = trials[better, lowest[better]]
+        best[better] = value[better]
+        step[active & ~better] /= 2
+    return points
+
+
 def _newton_polish(
-    objective: Objective, critical: CriticalPoint, dims: tuple[int, int], cells: np.ndarray
+    objective: Objective,
+    critical: CriticalPoint,
+    dims: tuple[int, int],
+    cells: np.ndarray,
+    steps: int = UNJITTABLE_NEWTON_STEPS,
+    gradient_tol: float | None = None,
 ) -> CriticalPoint:
-    """Newton steps in ``dims`` while the point is in a convex bowl but not yet critical."""
+    """Newton steps in ``dims`` while the point is in a convex bowl but not yet critical
+    (with ``gradient_tol``: until the gradient is smaller than that)."""
     chosen = list(dims)
-    for _ in range(UNJITTABLE_NEWTON_STEPS):
-        if critical.kind != "not critical" or not (critical.eigenvalues > 0).all():
+    for _ in range(steps):
+        if not (critical.eigenvalues > 0).all():
+            break
+        if gradient_tol is None and critical.kind != "not critical":
+            break
+        if gradient_tol is not None and critical.gradient_norm <= gradient_tol:
             break
         gradient = np.asarray(objective.grad(critical.point), np.float64)[chosen]
         vectors = critical.eigenvectors
@@ -451,10 +542,13 @@ def find_minima(
 ) -> list[CriticalPoint]:
     """Local minima of two parameters inside ``bounds`` (the others held at ``base``).
 
-    The lowest cells of the landscape grid are refined by Adam in one compiled
-    finals-only call, merged when closer than 1% of the box, and kept when the
-    Hessian says minimum. Costs one grid plus a few short descents, so it stays
-    cheap for a likelihood over many data points. Pass ``grid`` to reuse one.
+    The lowest cells of the landscape grid (at most ``MAX_CANDIDATES``) are refined by
+    a pattern search, all together, each round one call of the grid's compiled
+    evaluation, then by Newton steps: this compiles nothing but the Hessian. With data
+    bound (a likelihood over many points, where evaluations cost and compiling does
+    not), they are refined by Adam instead, in one compiled finals-only call. Either
+    way they are merged when closer than 1% of the box, and kept when the Hessian says
+    minimum. Pass ``grid`` to reuse one.
 
     An un-jittable objective is searched on a coarser grid
     (``UNJITTABLE_SEARCH_RESOLUTION``), and only its ``UNJITTABLE_CANDIDATES`` lowest
@@ -481,15 +575,18 @@ def find_minima(
     starts = np.repeat(grid.base[None], len(candidates), axis=0)
     starts[:, dims[0]] = [grid.xs[j] for _, j in candidates]
     starts[:, dims[1]] = [grid.ys[i] for i, _ in candidates]
-    mask = np.zeros(objective.dim, np.float32)
-    mask[list(dims)] = 1.0
     span = np.array([hi - lo for lo, hi in bounds])
-    # A step of a quarter cell: enough to cross the cell a candidate lies in.
     cells = span / np.array([len(grid.xs) - 1, len(grid.ys) - 1])
-    cell = float(cells.min())
-    if objective.jittable:
+    searched = objective.jittable and not _bound_data(objective)
+    if searched:
+        ends = ((point, -1) for point in _pattern_search_all(objective, starts, dims, cells))
+    elif objective.jittable:
+        # Bound data makes every evaluation count: a descent that stops once converged
+        # (checked every few steps) evaluates far less than a search's rounds would.
+        mask = np.zeros(objective.dim, np.float32)
+        mask[list(dims)] = 1.0
         finals = final_points(
-            objective, "adam", starts, steps, {"learning_rate": max(cell / 4, 1e-5)},
+            objective, "adam", starts, steps, {"learning_rate": max(float(cells.min()) / 4, 1e-5)},
             tol=1e-6, mask=mask,
         )  # fmt: skip
         ends = zip(finals.params, finals.diverged_at, strict=True)
@@ -505,11 +602,64 @@ def find_minima(
         ):
             continue
         critical = classify_point(objective, point, gradient_tol=1e-2, dims=dims)
-        if not objective.jittable:
+        if searched:
+            # On to where the gradient vanishes (float32 allowing), as a descent would.
+            critical = _newton_polish(objective, critical, dims, cells, NEWTON_STEPS, 1e-5)
+            critical = classify_point(objective, critical.point, gradient_tol=1e-2, dims=dims)
+        else:
             critical = _newton_polish(objective, critical, dims, cells)
-        if critical.kind == "minimum":
+        near = (np.all(np.abs(critical.point[list(dims)] - m.point[list(dims)]) < 0.01 * span)
+                for m in found)  # fmt: skip
+        if critical.kind == "minimum" and not any(near):  # polished onto one found already
             found.append(critical)
     return found
+
+
+def _nice_step(half: float) -> float:
+    """A round step for the ends of a range of half-width ``half``: 1, 2 or 5 times a
+    power of ten, at most five of them to the half-width."""
+    power = 10.0 ** np.floor(np.log10(half)) / 10
+    for factor in (1.0, 2.0, 5.0, 10.0, 20.0, 50.0):
+        if half / (factor * power) <= 5:
+            return float(factor * power)
+    return float(100 * power)  # pragma: no cover - half < 10 * power * 10 always fits above
+
+
+def frame_bounds(bounds: Bounds, center: Sequence[float]) -> Bounds:
+    """Bounds as a person would choose them: even about 0 and with round ends.
+
+    A coordinate whose range holds 0 with its middle near it (within a quarter of the
+    range) becomes even about 0, as a formula in x and y is usually read from the
+    origin; two ranges within a factor of two of each other get the wider one (the map
+    keeps x and y at one scale, so a square view); every end is rounded outwards to a
+    round step. ``center`` is where the view must stay about (the first start).
+
+    Example:
+        >>> frame_bounds(((-3.09, 5.62), (-4.36, 4.36)), (0.3, 0.3))
+        ((-6.0, 6.0), (-6.0, 6.0))
+        >>> frame_bounds(((98.2, 104.1), (0.4, 2.5)), (100.0, 1.0))
+        ((98.0, 105.0), (0.0, 2.5))
+    """
+    pairs = [(float(lo), float(hi)) for lo, hi in bounds]
+    even = []
+    for lo, hi in pairs:
+        half = (hi - lo) / 2
+        even.append(lo < 0 < hi and abs((lo + hi) / 2) <= half / 2)
+    pairs = [(-max(-lo, hi), max(-lo, hi)) if e else (lo, hi)
+             for (lo, hi), e in zip(pairs, even, strict=True)]  # fmt: skip
+    if len(pairs) == 2 and all(even):
+        xh, yh = pairs[0][1], pairs[1][1]
+        if max(xh, yh) <= 2 * min(xh, yh):
+            r = max(xh, yh)
+            pairs = [(-r, r), (-r, r)]
+    framed = []
+    for (lo, hi), c in zip(pairs, center, strict=True):
+        step = _nice_step((hi - lo) / 2)
+        lo, hi = float(np.floor(lo / step) * step), float(np.ceil(hi / step) * step)
+        if not lo < float(c) < hi:  # rounding never loses the start, but be sure
+            lo, hi = min(lo, float(c) - step), max(hi, float(c) + step)
+        framed.append((lo, hi))
+    return tuple(framed)
 
 
 def suggest_bounds(
@@ -523,8 +673,11 @@ def suggest_bounds(
     """Map bounds for a function nothing is known about: the starts and nearby minima.
 
     Looks for minima in a box around the first start and frames the starts with the
-    (up to four) nearest ones, so the first view shows where descent is heading. With
-    ``search=False`` (a function too slow to search), it frames the starts alone.
+    nearest ones (up to four; none more than twice as far as the nearest unless within
+    three quarters of the search's half-width), so the first
+    view shows where descent is heading, then rounds the view as a person would (see
+    :func:`frame_bounds`). With ``search=False`` (a function too slow to search), it
+    frames the starts alone.
 
     Example:
         >>> from jaxgrad_widgets.engine import Objective
@@ -540,6 +693,10 @@ def suggest_bounds(
     points = starts[:, list(dims)]
     if found:
         minima = np.array([m.point[list(dims)] for m in found])
-        nearest = minima[np.argsort(np.linalg.norm(minima - center, axis=1))[:4]]
-        points = np.vstack([points, nearest])
-    return default_bounds(points)
+        distance = np.linalg.norm(minima - center, axis=1)
+        order = np.argsort(distance)[:4]
+        # A valley much farther than the nearest would stretch the view to its side.
+        reach = max(2 * distance[order[0]], 0.75 * search_half_width)
+        near = order[distance[order] <= reach]
+        points = np.vstack([points, minima[near]])
+    return frame_bounds(default_bounds(points), center)

@@ -29,7 +29,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .errors import DescentConfigError
+from .errors import DescentConfigError, a_type
 from .objective import Objective
 
 #: Seeds travel in the engine's float32 control vector, exact up to 2**24 - 1.
@@ -137,7 +137,7 @@ def check_minibatch(objective: Objective, minibatch: Minibatch | None) -> Sampli
         return None
     if not isinstance(minibatch, Minibatch):
         raise DescentConfigError(
-            f"minibatch must be a Minibatch(size, seed), not a {type(minibatch).__name__}"
+            f"minibatch must be a Minibatch(size, seed), not {a_type(minibatch)}"
         )
     names, rows = data_arguments(objective)
     if minibatch.over is not None:

@@ -30,7 +30,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .errors import ObjectiveError
+from .errors import ObjectiveError, a_type
 
 # The errors JAX raises when a function cannot be traced: Python control flow or
 # conversions (int(), float(), bool()) on the values of its arguments.
@@ -169,7 +169,7 @@ class Objective:
             raise ObjectiveError("this is already an Objective; pass the plain function instead")
         if not callable(f):
             raise ObjectiveError(
-                f"a {type(f).__name__} is not a function; pass a Python function such as "
+                f"{a_type(f)} is not a function; pass a Python function such as "
                 "`def f(x, y): return x**2 + y**2`"
             )
         self.function = f
@@ -484,7 +484,7 @@ class Objective:
         try:
             array = jnp.asarray(out)
         except (TypeError, ValueError):
-            raise ObjectiveError(f"{self.name} returned a {type(out).__name__}; {must}") from None
+            raise ObjectiveError(f"{self.name} returned {a_type(out)}; {must}") from None
         if jnp.issubdtype(array.dtype, jnp.complexfloating):
             raise ObjectiveError(
                 f"{self.name} returned a complex number; {must} (take abs() or .real of it)"

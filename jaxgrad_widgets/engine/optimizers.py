@@ -29,7 +29,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from .errors import OptimizerError
+from .errors import OptimizerError, a_type
 
 
 @dataclass(frozen=True)
@@ -340,5 +340,5 @@ def resolve_optimizer(optimizer: str | optax.GradientTransformation) -> Optimize
         return _custom_spec(optimizer)
     raise OptimizerError(
         f"optimizer must be a name ({', '.join(sorted(OPTIMIZERS))}) or an "
-        f"optax.GradientTransformation such as optax.adam(0.01), not a {type(optimizer).__name__}"
+        f"optax.GradientTransformation such as optax.adam(0.01), not {a_type(optimizer)}"
     )

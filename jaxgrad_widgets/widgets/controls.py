@@ -29,7 +29,7 @@ from ..engine.minibatch import MAX_SEED
 from ..engine.optimizers import OPTIMIZERS, Hyperparameter, OptimizerSpec
 
 #: The steps slider's range; Python may ask for more (up to the engine's limit).
-STEPS_RANGE = (1, 5000)
+STEPS_RANGE = (1, 20000)
 
 _LABEL_WIDTH = "110px"
 #: The exact-value box beside a hyperparameter's slider.

@@ -39,6 +39,11 @@ from ..functions import describe
 from .inputs import clamp_value
 from .lifecycle import close_tree, replace_earlier_runs
 from .palette import CRITICAL_POINT_COLORS, DERIVATIVE_COLORS, TANGENT_COLOR
+from .panels.marks import MARGIN, axis_pair, plot_pixels, set_ticks
+
+#: The height (pixels) of f's panel, and of each derivative's below it.
+MAIN_HEIGHT = 340
+PANEL_HEIGHT = 190
 
 _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
@@ -156,10 +161,9 @@ class DerivativeWidget(ipywidgets.VBox):
         y_scale = bqplot.LinearScale(min=low, max=high, allow_padding=False)
         scales = {"x": self.x_scale, "y": y_scale}
         color = DERIVATIVE_COLORS[k % len(DERIVATIVE_COLORS)]
-        curve = bqplot.Lines(
-            x=self.xs, y=self.curves[k], scales=scales, colors=[color], stroke_width=2.5,
-            labels=[f"{name}({self.objective.names[0]})"], display_legend=True,
-        )  # fmt: skip
+        # No legend (it would sit on the curve): the y axis names the panel's function.
+        curve = bqplot.Lines(x=self.xs, y=self.curves[k], scales=scales, colors=[color],
+                             stroke_width=2.5)  # fmt: skip
         cursor = bqplot.Lines(
             x=np.zeros(2, np.float32), y=np.array([low, high], np.float32), scales=scales,
             colors=[TANGENT_COLOR], line_style="dashed", stroke_width=1.0,
@@ -168,15 +172,15 @@ class DerivativeWidget(ipywidgets.VBox):
             x=np.zeros(1, np.float32), y=np.zeros(1, np.float32), scales=scales,
             colors=[color], default_size=40, stroke="#000000",
         )  # fmt: skip
-        axes = [
-            bqplot.Axis(scale=self.x_scale, label=self.objective.names[0], grid_lines="solid"),
-            bqplot.Axis(scale=y_scale, label=name, side="left", grid_lines="solid",
-                        tick_format=".3g"),
-        ]  # fmt: skip
+        height = MAIN_HEIGHT if k == 0 else PANEL_HEIGHT
+        x_axis, y_axis = axis_pair(self.x_scale, y_scale, self.objective.names[0],
+                                   f"{name}({self.objective.names[0]})")  # fmt: skip
+        width, plot_height = plot_pixels(height, width=760)
+        set_ticks(x_axis, *self.bounds, width)
+        set_ticks(y_axis, low, high, plot_height)
         figure = bqplot.Figure(
-            marks=[curve, cursor, point], axes=axes, legend_location="top-right",
-            fig_margin={"top": 16, "bottom": 40, "left": 64, "right": 16},
-            layout=ipywidgets.Layout(width="100%", height="340px" if k == 0 else "190px"),
+            marks=[curve, cursor, point], axes=[x_axis, y_axis], fig_margin=dict(MARGIN),
+            layout=ipywidgets.Layout(width="100%", height=f"{height}px"),
         )  # fmt: skip
         figure.add_class(f"jgw-derivative-{k}")
         return {"figure": figure, "curve": curve, "cursor": cursor, "point": point,
@@ -187,7 +191,7 @@ class DerivativeWidget(ipywidgets.VBox):
         scales = main["scales"]
         self.tangent = bqplot.Lines(
             x=np.array(self.bounds, np.float32), y=np.zeros(2, np.float32), scales=scales,
-            colors=[TANGENT_COLOR], stroke_width=2.0, labels=["tangent"], display_legend=True,
+            colors=[TANGENT_COLOR], stroke_width=2.0,
         )  # fmt: skip
         kinds = [kind for _, kind in self.critical_points]
         xs = np.array([x for x, _ in self.critical_points], np.float32)
@@ -285,7 +289,7 @@ class DerivativeWidget(ipywidgets.VBox):
         tangent = f"tangent: y = {values[0]:.4g} + {values[1]:.4g}·({name} − {self.x:.4g})"
         return (
             f'<table class="jgw-readout" data-x="{self.x:.6g}"><tr>{cells}</tr></table>'
-            f'<div class="jgw-tangent">{html.escape(tangent)}</div>'
+            f'<div class="jgw-tangent" style="color:{TANGENT_COLOR}">{html.escape(tangent)}</div>'
         )
 
     # ------------------------------------------------------------------ public

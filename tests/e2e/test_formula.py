@@ -3,7 +3,9 @@
 What a user sees: the box starts with goldfield and its descent path. Typing a new
 formula and pressing Enter replaces the dashboard (a new path, "ok" in the status
 line). Typing ``__import__('os')`` and pressing Apply shows the parser's refusal in
-red, and the previous dashboard stays as it was.
+red, and the previous dashboard stays as it was. ``2x + y`` is answered with the
+product to write, ``2*x``. While a new formula's dashboard is built ("building ..."),
+the previous dashboard still answers: a learning rate typed into it redraws its path.
 """
 
 from __future__ import annotations
@@ -41,6 +43,14 @@ def wait_for_path(page: Page, other_than: str | None = None) -> str:
         timeout=60_000,
     )
     return path_d(page)
+
+
+def status_is(page: Page, text: str, timeout: float = 60_000) -> None:
+    page.wait_for_function(
+        "([sel, text]) => document.querySelector(sel).innerText === text",
+        arg=[STATUS, text],
+        timeout=timeout,
+    )
 
 
 def type_formula(page: Page, text: str) -> None:
@@ -87,4 +97,68 @@ def test_type_a_formula_then_a_hostile_one(page, voila_server, example_notebooks
     assert path_d(page) == bowl_path
     assert page.locator(f"{BOX} .jgw-grad-descent").count() == 1
     screenshot(page, "refused")
+    assert_no_console_errors(page)
+
+
+#: The example's box, with every build held up for BUILD_SECONDS (in the worker thread):
+#: long enough to use the previous dashboard while the next one is being built.
+SLOW_BUILD = """from jaxgrad_widgets import FormulaBox
+from jaxgrad_widgets.widgets import formula_box
+
+box = FormulaBox()
+real_plan = formula_box.plan_dashboard
+
+
+def slow_plan(formula, options):
+    import time
+
+    time.sleep({seconds})
+    return real_plan(formula, options)
+
+
+formula_box.plan_dashboard = slow_plan
+box"""
+
+
+def test_the_previous_dashboard_answers_while_a_new_formula_builds(
+    page, voila_server, make_notebook, screenshot
+):
+    server = voila_server(make_notebook("formula_slow_build", [SLOW_BUILD.format(seconds=8)]))
+    open_voila(page, server.url)
+    status_is(page, "ok: f(x, y) = 2*x**2 - 4*x*y + y**4 + 2")
+    title = page.locator(f"{BOX} .jgw-grad-descent .jgw-title").first
+    assert title.inner_text() == "f(x, y) = 2*x**2 - 4*x*y + y**4 + 2"
+    goldfield_path = wait_for_path(page)
+
+    # A product without its *: the message says what to write, in red.
+    type_formula(page, "2x + y")
+    page.keyboard.press("Enter")
+    status_is(page, "the formula cannot be read at `2x`: write 2*x (a product needs its *)")
+    assert page.locator(f"{STATUS} .jgw-error").count() == 1
+
+    # A new formula: "building ...", and meanwhile the old dashboard still computes.
+    formula = "sin(x)*cos(y)+0.1*(x**2+y**2)"
+    type_formula(page, formula)
+    page.keyboard.press("Enter")
+    status_is(page, f"building f(x, y) = {formula} ...", timeout=5_000)
+    entry = page.locator(f"{BOX} .jgw-grad-descent .jgw-controls .jgw-entry input").first
+    entry.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("0.0234")  # off the slider's family: the kernel must answer
+    page.keyboard.press("Enter")
+    moved_path = wait_for_path(page, other_than=goldfield_path)
+    assert page.locator(STATUS).first.inner_text() == f"building f(x, y) = {formula} ..."
+    assert title.inner_text() == "f(x, y) = 2*x**2 - 4*x*y + y**4 + 2"  # still the old one
+    screenshot(page, "building")
+
+    # Then the new dashboard replaces it, titled with the formula.
+    status_is(page, f"ok: f(x, y) = {formula}")
+    page.wait_for_function(
+        "([sel, text]) => document.querySelector(sel).innerText === text",
+        arg=[f"{BOX} .jgw-grad-descent .jgw-title", f"f(x, y) = {formula}"],
+        timeout=30_000,
+    )
+    wait_for_path(page, other_than=moved_path)
+    assert page.locator(f"{BOX} .jgw-grad-descent").count() == 1
+    screenshot(page, "built")
     assert_no_console_errors(page)

@@ -47,9 +47,9 @@ def _overlap(a: dict, b: dict) -> bool:
     )
 
 
-def assert_no_text_collides(page: Page) -> None:
+def assert_no_text_collides(page: Page, root: str = ROOT) -> None:
     """No two tick labels of an axis overlap, nor a tick label and the axis's name."""
-    for axis in page.evaluate(_TEXT_BOXES_JS, ROOT):
+    for axis in page.evaluate(_TEXT_BOXES_JS, root):
         ticks = axis["ticks"]
         assert len(ticks) >= 2, f"{axis['figure']}: an axis without tick labels: {axis}"
         for i, a in enumerate(ticks):
@@ -214,6 +214,26 @@ def check_rosenbrock_loss(page: Page) -> None:
     labels = loss.locator("g.axis").last.locator(".tick text").all_text_contents()
     numbers = [float(t.replace("−", "-")) for t in labels if t.strip()]
     assert numbers and min(numbers) >= 0, labels
+
+
+DERIVATIVES = """\
+from jaxgrad_widgets import DerivativeWidget
+from jaxgrad_widgets.functions import polynomial
+DerivativeWidget(polynomial, order=2, x=1.5)"""
+
+
+def test_derivative_panels_read_cleanly(page, jupyter_server, make_notebook, screenshot):
+    """Ticks that fit even the short derivative panels, and no legend on the curves."""
+    path = make_notebook("teacher_derivatives", [DERIVATIVES])
+    open_lab_notebook(page, jupyter_server, path.name)
+    run_all_cells_lab(page)
+    root = ".jgw-derivative"
+    page.locator(f"{root} .jgw-readout").first.wait_for()
+    page.locator(root).first.scroll_into_view_if_needed()
+    assert_no_text_collides(page, root)
+    assert page.locator(f"{root} .g_legend text").count() == 0
+    screenshot(page)
+    assert_no_console_errors(page)
 
 
 def test_what_a_teacher_sees_in_jupyterlab(page, jupyter_server, make_notebook, screenshot):

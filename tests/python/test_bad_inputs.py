@@ -203,7 +203,11 @@ def test_nan_everywhere_shows_the_start_diverged_at_step_zero():
     """f returns NaN: no crash; the start is shown diverged at step 0, nothing is drawn."""
     w = GradDescentWidget(_nowhere, start=(0.5, -0.5), bounds=BOX, steps=50)
     (row,) = w.status
-    assert (row["summary"], row["state"], row["hint"]) == ("not finite at the start", "diverged", "")
+    assert (row["summary"], row["state"], row["hint"]) == (
+        "not finite at the start",
+        "diverged",
+        "",
+    )
     assert row["final_point"] == (0.5, -0.5) and math.isnan(row["loss"])
     assert 'data-state="diverged"' in w.status_table.value
     assert ">not finite at the start</td>" in w.status_table.value
@@ -463,10 +467,10 @@ def test_steps_from_the_browser_are_clamped_to_the_slider():
 
 
 def test_python_may_ask_for_more_steps_than_the_slider_shows():
-    """w.steps = 6000 runs 6000 steps; the slider stops at its maximum."""
+    """w.steps = 30000 runs 30000 steps; the slider stops at its maximum."""
     w = _gold()
-    w.steps = 6000
-    assert w.trajectory.shape == (2, 6001, 2)
+    w.steps = 30000
+    assert w.trajectory.shape == (2, 30001, 2)
     assert w.controls.steps.value == STEPS_RANGE[1]
     _assert_recomputes(w)
 
@@ -493,13 +497,13 @@ def test_optimizer_names_ignore_case_and_spaces():
 
 @pytest.mark.parametrize(
     ("optimizer", "kind"),
-    [(object(), "object"), (optax.sgd, "function"), (0.1, "float"), (["sgd"], "list")],
+    [(object(), "an object"), (optax.sgd, "a function"), (0.1, "a float"), (["sgd"], "a list")],
 )
 def test_objects_that_are_not_optimizers_are_explained(optimizer, kind):
     """The factory optax.sgd (not optax.sgd(0.1)), a number, a list: each is named."""
     message = (
         f"optimizer must be a name ({VALID_OPTIMIZERS}) or an optax.GradientTransformation "
-        f"such as optax.adam(0.01), not a {kind}"
+        f"such as optax.adam(0.01), not {kind}"
     )
     assert _error(OptimizerError, lambda: _gold(optimizer=optimizer)) == message
     w = _gold()

@@ -4,7 +4,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from jaxgrad_widgets import DerivativeWidget
+from jaxgrad_widgets import DerivativeWidget, parse_formula
 from jaxgrad_widgets.engine import Objective, ObjectiveError, critical_points_1d
 from jaxgrad_widgets.functions import goldfield, line, polynomial
 
@@ -85,3 +85,91 @@ def test_critical_point_kinds():
     assert kinds(lambda x: x**4, (-1, 1)) == ["minimum"]
     assert kinds(lambda x: -(x**2), (-1, 1.5)) == ["maximum"]
     assert kinds(lambda x: jnp.cos(x), (-1, 4)) == ["maximum", "minimum"]
+
+
+# ---------------------------------------------------------------------- opening fast
+def _wiggle(x):
+    return jnp.sin(3 * x) + 0.1 * x
+
+
+def test_many_critical_points_are_narrowed_together(monkeypatch):
+    """sin(3x) + 0.1x has six critical points in (-3, 3): every bisection step is one
+    compiled call for all of them (it was sixty un-jitted gradients per point, 9 s)."""
+    from jaxgrad_widgets.engine import derivatives
+
+    calls = []
+    real = derivatives.derivatives_on
+    monkeypatch.setattr(derivatives, "derivatives_on",
+                        lambda *a, **k: calls.append(a[2]) or real(*a, **k))  # fmt: skip
+    found = critical_points_1d(Objective(_wiggle), (-3, 3))
+    assert len(calls) <= 60 + 3
+    # f' = 3 cos(3x) + 0.1 = 0: 3x = ±arccos(-1/30) + 2πk; f'' = -9 sin(3x) gives the kind.
+    angle = np.arccos(-1 / 30)
+    roots = sorted(
+        (s * angle + 2 * np.pi * k) / 3
+        for s in (1, -1)
+        for k in range(-2, 3)
+        if -3 < (s * angle + 2 * np.pi * k) / 3 < 3
+    )
+    assert [x for x, _ in found] == pytest.approx(roots, abs=1e-5)
+    kinds = ["maximum" if np.sin(3 * x) > 0 else "minimum" for x in roots]
+    assert [kind for _, kind in found] == kinds
+
+
+def test_only_a_flat_critical_point_needs_the_higher_derivatives(monkeypatch):
+    from jaxgrad_widgets.engine import derivatives
+
+    orders = []
+    real = derivatives.derivatives_on
+    monkeypatch.setattr(derivatives, "derivatives_on",
+                        lambda *a, **k: orders.append(a[2]) or real(*a, **k))  # fmt: skip
+    critical_points_1d(Objective(_wiggle), (-3, 3))
+    assert max(orders) == 2  # f'' decides every point
+    orders.clear()
+    assert [k for _, k in critical_points_1d(Objective(lambda x: x**5), (-1, 1))] == ["inflection"]
+    assert max(orders) == 8  # f'' = f''' = f'''' = 0 at 0: the 5th derivative decides
+
+
+def test_high_orders_of_functions_the_taylor_series_cannot_take():
+    """jet has no rule for tan or arctan: nested forward mode gives the same curves."""
+    import jax
+
+    f = parse_formula("tan(x / 2) + arctan(x)", ("x",)).function
+    w = DerivativeWidget(f, order=5, bounds=(-1.0, 1.0), resolution=40)
+    g = f
+    for _ in range(5):
+        g = jax.grad(g)
+    expected = [float(g(x)) for x in w.xs[::8]]
+    np.testing.assert_allclose(w.curves[5][::8], expected, rtol=1e-3, atol=1e-3)
+
+
+def test_the_eighth_derivative_is_a_taylor_series():
+    """exp(a x) sin(b x) has f^(n) = r^n exp(a x) sin(b x + n θ), r = |(a, b)|, θ = atan2(b, a)."""
+    a, b = 0.5, 2.0
+    w = DerivativeWidget(lambda x: jnp.exp(a * x) * jnp.sin(b * x), order=8, bounds=(-2, 2))
+    x = w.xs.astype(np.float64)
+    r, theta = np.hypot(a, b), np.arctan2(b, a)
+    for n in (4, 6, 8):
+        expected = r**n * np.exp(a * x) * np.sin(b * x + n * theta)
+        np.testing.assert_allclose(w.curves[n], expected, rtol=1e-3, atol=1e-3 * r**n)
+
+
+def test_opening_compiles_a_few_shapes_and_a_drag_none():
+    import jax.monitoring
+
+    compiles = []
+
+    def listen(name, seconds, **_):
+        if "backend_compile" in name:
+            compiles.append(name)
+
+    w = DerivativeWidget(parse_formula("sin(3*x) + 0.1*x", ("x",)).function, order=3)
+    # One evaluator per (order, bucket of points), not one per length.
+    assert len(w.objective._derivative_evaluators) <= 6
+    jax.monitoring.register_event_duration_secs_listener(listen)
+    try:
+        for x in (-1.0, 0.25, 2.5, 1.0):
+            w.x = x
+    finally:
+        jax.monitoring.unregister_event_duration_listener(listen)
+    assert compiles == []

@@ -175,7 +175,7 @@ def test_a_formula_error_is_a_jaxgrad_error_and_a_value_error():
 # ---------------------------------------------------------------------- hostile strings
 EXPONENT = "; exponents without a variable may be at most 100"
 ASCII = " is not allowed; type plain ASCII letters, digits, spaces and + - * / ( ) . ,"
-PRODUCT = "; write products with *, as in 2*x"
+NEEDS_STAR = " (a product needs its *)"
 NOT_CALLABLE = " is not one; write products with *, as in 2*(x + 1)"
 TOO_BIG = " is too large; numbers may be at most 1000000000 in size"
 OPERATOR = " is not allowed; use + - * / **"
@@ -212,7 +212,9 @@ HOSTILE = [
     # functions, calls and arguments
     ("lambda: 1", "lambda functions are not allowed"),
     ("(lambda x: x)(1)", "only the named functions can be called and `lambda x: x`" + NOT_CALLABLE),
-    ("sin(x)(1)", "only the named functions can be called and `sin(x)`" + NOT_CALLABLE),
+    ("sin(x)(1)", "`sin(x)(1)` is not a call of a function: write sin(x)*(1)" + NEEDS_STAR),
+    ("2(x + 1)", "`2(x + 1)` is not a call of a function: write 2*(x + 1)" + NEEDS_STAR),
+    ("(x+1)(x-1)", "`(x+1)(x-1)` is not a call of a function: write (x+1)*(x-1)" + NEEDS_STAR),
     ("x(1)", "x is not a function and cannot be called; write x*(...) for a product"),
     ("pi(2)", "pi is not a function and cannot be called; write pi*(...) for a product"),
     ("sin", "sin is a function: call it on a value, as in sin(x)"),
@@ -302,8 +304,19 @@ HOSTILE = [
     ("2x² − 4xy", "the character '²' at position 3 is not allowed; type **2 instead"),
     ("x − y", "the character '−' at position 3 is not allowed; type - instead"),
     # what cannot be read at all
-    ("2x", "the formula cannot be read: invalid decimal literal at position 1" + PRODUCT),
-    ("x y", "the formula cannot be read: invalid syntax at position 3" + PRODUCT),
+    ("2x", "the formula cannot be read at `2x`: write 2*x" + NEEDS_STAR),
+    ("2x + y", "the formula cannot be read at `2x`: write 2*x" + NEEDS_STAR),
+    ("x + 2y**2", "the formula cannot be read at `2y`: write 2*y" + NEEDS_STAR),
+    ("3xy", "the formula cannot be read at `3xy`: write 3*x*y" + NEEDS_STAR),
+    ("1.5x", "the formula cannot be read at `1.5x`: write 1.5*x" + NEEDS_STAR),
+    ("2 pi", "the formula cannot be read at `2 pi`: write 2*pi" + NEEDS_STAR),
+    ("2sin(x)", "the formula cannot be read at `2sin(x)`: write 2*sin(x)" + NEEDS_STAR),
+    ("(x+1)y", "the formula cannot be read at `(x+1)y`: write (x+1)*y" + NEEDS_STAR),
+    ("sin(x)cos(y)", "the formula cannot be read at `sin(x)cos(y)`: write sin(x)*cos(y)"
+     + NEEDS_STAR),
+    ("x y", "the formula cannot be read at `x y`: write x*y" + NEEDS_STAR),
+    ("xy", "unknown name 'xy': write x*y" + NEEDS_STAR),
+    ("3(x+1", "the formula cannot be read: '(' was never closed at position 2"),
     ("x +", "the formula cannot be read: invalid syntax at the end"),
     ("(x", "the formula cannot be read: '(' was never closed at position 1"),
     ("x)", "the formula cannot be read: unmatched ')' at position 2"),
@@ -548,7 +561,7 @@ def test_a_formula_undefined_at_the_start_says_so_and_keeps_its_dashboard(box):
         "f(x, y) = log(x - 1) + y is nan at the start (x=0.3, y=0.3); drag the start to "
         "where f is defined, or change the formula"
     )
-    assert box.dashboard.status[0]["summary"] == "diverged at step 0"
+    assert box.dashboard.status[0]["summary"] == "not finite at the start"
     box.dashboard.start = (2.0, 0.0)  # the student drags the start
     box.apply_button._handle_custom_msg({"event": "click"}, [])
     assert box.message == "ok: f(x, y) = log(x - 1) + y" and box.error is False

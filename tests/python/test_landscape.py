@@ -1,19 +1,25 @@
 """Landscape: grids, contour lines, default levels, critical points and minima."""
 
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
+from jaxgrad_widgets import parse_formula
 from jaxgrad_widgets.engine import (
     DescentConfigError,
     Objective,
     check_bounds,
     classify_point,
     contour_paths,
+    curve_values,
     default_levels,
+    descent_for,
     find_minima,
     grid_values,
+    suggest_bounds,
 )
-from jaxgrad_widgets.functions import describe, goldfield, himmelblau, rastrigin
+from jaxgrad_widgets.engine.landscape import frame_bounds
+from jaxgrad_widgets.functions import describe, goldfield, himmelblau, rastrigin, rosenbrock
 
 
 def test_grid_matches_direct_evaluation():
@@ -101,3 +107,85 @@ def test_bad_bounds_are_explained(bounds, message):
         match=message.replace("(", r"\(").replace(")", r"\)") if "\\" not in message else message,
     ):
         check_bounds(bounds, 2)
+
+
+# ---------------------------------------------------------------------- opening fast
+def _events(action):
+    """The names of the XLA compilations ``action`` caused."""
+    import jax.monitoring
+
+    names = []
+
+    def listen(name, seconds, **_):
+        if "backend_compile" in name:
+            names.append(name)
+
+    jax.monitoring.register_event_duration_secs_listener(listen)
+    try:
+        action()
+    finally:
+        jax.monitoring.unregister_event_duration_listener(listen)
+    return names
+
+
+def test_a_grid_of_any_size_compiles_its_evaluation_once():
+    obj = Objective(parse_formula("sin(x)*cos(y) + 0.1*(x**2 + y**2)").function)
+    assert _events(lambda: grid_values(obj, [(-4, 4), (-4, 4)], 48))
+    for resolution in (120, 200, 33):
+        assert _events(lambda r=resolution: grid_values(obj, [(-4, 4), (-4, 4)], r)) == []
+    assert _events(lambda: curve_values(obj, (-4, 4), 400)) == []
+
+
+def test_minima_of_a_function_without_data_are_found_without_compiling_a_descent():
+    obj = Objective(parse_formula("sin(x)*cos(y) + 0.1*(x**2 + y**2)").function)
+    found = find_minima(obj, [(-4, 4), (-4, 4)])
+    assert descent_for(obj, "adam").trace_count == 0
+    points = sorted(m.point.tolist() for m in found)
+    expected = [(-1.306, 0.0), (1.266, -2.572), (1.266, 2.572), (3.837, 0.0)]
+    np.testing.assert_allclose(points, expected, atol=1e-3)
+    assert all(m.gradient_norm < 1e-4 for m in found)
+    # Rosenbrock's flat valley: the search stalls in it, Newton steps finish the job.
+    (minimum,) = find_minima(Objective(rosenbrock), describe(rosenbrock).bounds)
+    np.testing.assert_allclose(minimum.point, [1.0, 1.0], atol=1e-4)
+
+
+def test_minima_of_a_function_of_data_are_found_by_a_descent():
+    data = np.linspace(-1.0, 3.0, 2000)
+    obj = Objective(lambda m, s, data: jnp.mean((data - m) ** 2) + (s - 0.5) ** 2,
+                    argnums=(0, 1), fixed={"data": data})  # fmt: skip
+    (minimum,) = find_minima(obj, [(-2, 4), (-2, 2)])
+    np.testing.assert_allclose(minimum.point, [1.0, 0.5], atol=1e-3)
+    assert descent_for(obj, "adam").trace_count > 0
+
+
+# ---------------------------------------------------------------------- the view's bounds
+def test_the_view_of_a_typed_formula_is_even_square_and_round():
+    """sin(x)cos(y) + 0.1(x² + y²) from (0.3, 0.3) was framed x in (-3.1, 5.6): lopsided."""
+    obj = Objective(parse_formula("sin(x)*cos(y)+0.1*(x**2+y**2)").function)
+    bounds = suggest_bounds(obj, np.array([[0.3, 0.3]]))
+    assert bounds == ((-5.0, 5.0), (-5.0, 5.0))
+    goldfield_typed = Objective(parse_formula("2*x**2 - 4*x*y + y**4 + 2").function)
+    assert suggest_bounds(goldfield_typed, np.array([[0.3, 0.3]])) == ((-2.0, 2.0), (-2.0, 2.0))
+
+
+def test_far_valleys_do_not_stretch_the_view():
+    """A valley much farther than the nearest one does not pull the view to its side."""
+    obj = Objective(parse_formula("((x + 0.5)**2 + y**2) * ((x - 3)**2 + y**2)").function)
+    (x_low, x_high), _ = suggest_bounds(obj, np.array([[-0.3, 0.0]]))
+    assert x_low < -0.5 and x_high < 3.0  # framed about its own valley, at (-0.5, 0)
+    (x_low, x_high), _ = suggest_bounds(obj, np.array([[1.3, 0.0]]))
+    assert x_low < -0.5 and x_high > 3.0  # halfway between: both are near
+
+
+@pytest.mark.parametrize(
+    ("bounds", "center", "framed"),
+    [
+        (((-3.09, 5.62), (-4.36, 4.36)), (0.3, 0.3), ((-6.0, 6.0), (-6.0, 6.0))),
+        (((-1.85, 2.15), (-1.0, 1.2)), (0.3, 0.3), ((-2.5, 2.5), (-2.5, 2.5))),
+        (((-2.45, 2.41), (-4.36, 4.36)), (0.3, 0.3), ((-5.0, 5.0), (-5.0, 5.0))),
+        (((98.2, 104.1), (0.4, 2.5)), (100.0, 1.0), ((98.0, 105.0), (0.0, 2.5))),
+        (((-0.12, 0.07), (-10.0, 50.0)), (0.0, 0.0), ((-0.15, 0.15), (-10.0, 50.0))),
+    ],
+)
+def test_framed_bounds(bounds, center, framed):
+    np.testing.assert_allclose(frame_bounds(bounds, center), framed, atol=1e-9)

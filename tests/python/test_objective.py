@@ -158,7 +158,25 @@ def test_vector_argument_without_example_gets_a_hint():
 
 def test_non_callable_is_explained():
     assert _raises(42) == (
-        "a int is not a function; pass a Python function such as `def f(x, y): return x**2 + y**2`"
+        "an int is not a function; pass a Python function such as `def f(x, y): return x**2 + y**2`"
+    )
+    assert _raises("x**2").startswith("a str is not a function; ")
+    assert _raises([1.0]).startswith("a list is not a function; ")
+    assert _raises(object()).startswith("an object is not a function; ")
+
+
+def test_the_article_follows_the_kind():
+    from jaxgrad_widgets.engine.errors import a_type
+
+    assert [a_type(v) for v in (42, 1.5, "s", None, {}, ())] == [
+        "an int", "a float", "a str", "None", "a dict", "a tuple",
+    ]  # fmt: skip
+
+    def odd_out(x, y):
+        return object()
+
+    assert _raises(odd_out) == (
+        "odd_out returned an object; the objective must return a single real number"
     )
 
 

@@ -80,9 +80,16 @@ def set_ticks(axis: bqplot.Axis, low: float, high: float, pixels: float) -> None
         [-2.0, -1.0, 0.0, 1.0, 2.0]
     """
     spacing = TICK_SPACING["x" if axis.side in (None, "bottom", "top") else "y"]
-    count = max(2, int(pixels // spacing) + 1)
-    ticks = nice_ticks(float(low), float(high), count) if np.isfinite([low, high]).all() else []
-    axis.tick_values = np.asarray(ticks, np.float64) if len(ticks) >= 2 else None
+    fit = max(2, int(pixels // spacing) + 1)
+    ticks: Any = []
+    if np.isfinite([low, high]).all():
+        # Round steps can leave one tick in a short axis: ask for more until two show,
+        # as long as they still fit.
+        for count in range(fit, 2 * fit + 1):
+            ticks = nice_ticks(float(low), float(high), count)
+            if len(ticks) >= 2:
+                break
+    axis.tick_values = np.asarray(ticks, np.float64) if 2 <= len(ticks) <= fit + 1 else None
 
 
 def plot_pixels(height: int, width: int = 380) -> tuple[int, int]:

@@ -712,7 +712,8 @@ class GradDescentWidget(ipywidgets.VBox):
         if locked is not None:
             names = self.objective.names
             lock = (names[locked[0]], [n for i, n in enumerate(names) if i != locked[0]])
-        return start_rows(run, losses=losses, mask=state.mask, hint=hint, lock=lock)
+        return start_rows(run, losses=losses, mask=state.mask, hint=hint, lock=lock,
+                          noisy=bool(state.inputs.batch_size))  # fmt: skip
 
     def _publish(self, status: bool = True) -> None:
         """Ship the current run to the browser (one Player load), then the status rows."""

@@ -66,13 +66,14 @@ def start_rows(
     mask: Sequence[float] | None = None,
     hint: str = "",
     lock: tuple[str, Sequence[str]] | None = None,
+    noisy: bool = False,
 ) -> list[StartStatus]:
     """One row per start of an engine run (``Trajectories``): where and how it ended.
 
     ``losses`` are the final losses to show (the whole data's, under minibatches);
     ``hint`` ends the summary of a diverged start (and is kept in ``hint``); ``lock`` is
     (locked parameter, the parameters that move), to say why a locked run may stop at
-    once.
+    once; ``noisy`` when each step saw another minibatch (its path wanders by design).
 
     Example:
         >>> from jaxgrad_widgets.engine import Objective, trajectories
@@ -93,6 +94,9 @@ def start_rows(
             summary = f"{summary} — {hint}"
         if run.converged_at[j] == 0:
             summary += ": " + _flat_start(lock)
+        if noisy and state == "moving":
+            # Minibatch gradients jitter: that is noise, not a rate too large.
+            summary = f"still moving after {run.steps} steps (each step sees another minibatch)"
         rows.append(
             StartStatus(
                 index=j,

@@ -95,3 +95,14 @@ def test_words_a_teacher_reads():
     from jaxgrad_widgets.functions import polynomial
 
     assert "<td>-0.6667</td>" in GradDescentWidget(polynomial).status_table.value
+
+
+def test_minibatch_noise_is_not_called_oscillation():
+    from jaxgrad_widgets.functions import gaussian_negloglike
+
+    data = np.random.default_rng(0).normal(-3.0, 2.0, 1000)
+    w = GradDescentWidget(gaussian_negloglike, argnums=(0, 1), data=data, start=(-6.0, 0.7),
+                          learning_rate=0.1, steps=400, batch_size=32)  # fmt: skip
+    assert w.status[0]["summary"] == (
+        "still moving after 400 steps (each step sees another minibatch)"
+    )

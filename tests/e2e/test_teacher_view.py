@@ -7,7 +7,14 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page
 
-from .pages import assert_no_console_errors, open_lab_notebook, open_voila, run_all_cells_lab
+from .pages import (
+    assert_no_console_errors,
+    open_lab_notebook,
+    open_notebook7,
+    open_voila,
+    run_all_cells_lab,
+    run_all_cells_notebook7,
+)
 from .test_dashboard import ROOT, status_text, wait_for_dashboard
 
 DASHBOARD = """\
@@ -252,6 +259,19 @@ def test_what_a_teacher_sees_in_jupyterlab(page, jupyter_server, make_notebook, 
     check_log_loss(page)
     check_typed_learning_rate(page)
     check_keep_first_start(page)
+    screenshot(page)
+    assert_no_console_errors(page)
+
+
+def test_what_a_teacher_sees_in_notebook7(page, notebook7_server, make_notebook, screenshot):
+    path = make_notebook("teacher_nb7", [DASHBOARD.format(locked=False)])
+    open_notebook7(page, notebook7_server, path.name)
+    run_all_cells_notebook7(page)
+    wait_for_dashboard(page)
+    page.locator(ROOT).first.scroll_into_view_if_needed()
+    assert_no_text_collides(page)
+    check_start_colours(page)
+    check_controls_layout(page)  # no view button cut short, beside the title
     screenshot(page)
     assert_no_console_errors(page)
 

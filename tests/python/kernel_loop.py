@@ -9,7 +9,7 @@ import asyncio
 import threading
 from unittest import mock
 
-from jaxgrad_widgets.widgets import grad_descent, scheduler
+from jaxgrad_widgets.widgets import formula_box, grad_descent, scheduler
 
 
 def _this_threads_loop():
@@ -34,6 +34,7 @@ def in_kernel_loop(scenario):
     with (
         mock.patch.object(scheduler, "kernel_loop", _this_threads_loop),
         mock.patch.object(grad_descent, "kernel_loop", _this_threads_loop),
+        mock.patch.object(formula_box, "kernel_loop", _this_threads_loop),
     ):
         thread = threading.Thread(target=run)
         thread.start()

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from unittest import mock
 
 import jax.monitoring
 import numpy as np
@@ -29,19 +28,6 @@ ROSENBROCK = "(1 - x)**2 + 100*(y - x**2)**2"
 def _type(box, text):
     """What a browser sends: the Text's new value (on Enter or blur)."""
     box.formula_text.set_state({"value": text})
-
-
-def _this_threads_loop():
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        return None
-
-
-def in_a_kernel(scenario):
-    """Run ``scenario`` in a kernel-like loop that the formula box takes for the kernel's."""
-    with mock.patch.object(formula_box, "kernel_loop", _this_threads_loop):
-        in_kernel_loop(scenario)
 
 
 async def _until(condition, timeout=60.0):
@@ -97,7 +83,7 @@ def test_the_previous_dashboard_answers_while_a_new_one_builds(box, monkeypatch)
         assert box.children[-1] is box.dashboard
         assert box.dashboard.trajectory[0, -1].round(2).tolist() == [1.0, -0.5]
 
-    in_a_kernel(scenario)
+    in_kernel_loop(scenario)
     assert plans.threads == {"jaxgrad-formula-build"}  # planned off the loop's thread
 
 
@@ -127,7 +113,7 @@ def test_a_newer_formula_supersedes_an_older_build(box, monkeypatch):
         assert made == ["(x - 2)**2 + y**2"]
         assert box.message == "ok: f(x, y) = (x - 2)**2 + y**2" and box.building == ""
 
-    in_a_kernel(scenario)
+    in_kernel_loop(scenario)
 
 
 def test_builds_start_at_most_every_interval(box, monkeypatch):
@@ -147,7 +133,7 @@ def test_builds_start_at_most_every_interval(box, monkeypatch):
             await asyncio.sleep(0.02)
         await _until(lambda: box.formula.text == "x**2 + y**2 + 11")
 
-    in_a_kernel(scenario)
+    in_kernel_loop(scenario)
     gaps = np.diff([t for t, _ in starts])
     assert len(starts) <= 4 and (gaps >= 0.4 - 0.01).all(), starts
     assert starts[-1][1] == "x**2 + y**2 + 11"
@@ -166,7 +152,7 @@ def test_going_back_to_the_shown_formula_drops_the_build(box, monkeypatch):
         await asyncio.sleep(0.5)
         assert box.dashboard is old and old.comm is not None
 
-    in_a_kernel(scenario)
+    in_kernel_loop(scenario)
 
 
 def test_a_build_that_fails_says_why_and_keeps_the_dashboard(box, monkeypatch):
@@ -183,7 +169,7 @@ def test_a_build_that_fails_says_why_and_keeps_the_dashboard(box, monkeypatch):
         assert box.dashboard is old and old.comm is not None
         assert box.formula.text == "x**2 + 3*y**2"
 
-    in_a_kernel(scenario)
+    in_kernel_loop(scenario)
 
 
 def test_closing_the_box_while_building_makes_nothing(monkeypatch):
@@ -199,7 +185,7 @@ def test_closing_the_box_while_building_makes_nothing(monkeypatch):
         plans.release.set()
         await asyncio.sleep(1.0)
 
-    in_a_kernel(scenario)
+    in_kernel_loop(scenario)
     assert made_after == []
 
 

@@ -16,24 +16,22 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
 
 import bqplot
 import ipywidgets
 import numpy as np
 
 from ...engine import Objective, curve_values
-from ..inputs import drag_event, marker_points
 from ..palette import CURVE_COLOR
 from .marks import (
     MARGIN,
+    DraggableStarts,
     Frames,
     StartMarks,
     axis_pair,
     float_array,
     plot_pixels,
     set_ticks,
-    start_colors,
     tolerance,
 )
 from .view import RunView
@@ -78,14 +76,13 @@ class CurvePanel:
         self.marks = StartMarks(scales, low)
         self.paths, self.current, self.arrows = self.marks.player_marks()
         marks = [self.curve, self.paths, self.arrows, self.current]
+        self.draggable: DraggableStarts | None = None
         self.starts: bqplot.Scatter | None = None
         if draggable:
-            self.starts = bqplot.Scatter(
-                x=float_array([]), y=float_array([]), scales=scales, default_size=110,
-                colors=start_colors(1), stroke="#000000", stroke_width=1.5,
-                enable_move=True, restrict_x=True, update_on_move=False,
-                interactions={"click": "add"}, drag_size=1.3,
-            )  # fmt: skip
+            # Along the curve: x within the view, any height (Python puts it back on f).
+            self.draggable = DraggableStarts(scales, lambda: (self.bounds, (-np.inf, np.inf)),
+                                             restrict_x=True)  # fmt: skip
+            self.starts = self.draggable.mark
             marks.append(self.starts)
         self.x_axis, self.y_axis = axis_pair(self.x_scale, self.y_scale, label, y_label)
         self._pixels = plot_pixels(height, width=480)
@@ -95,7 +92,6 @@ class CurvePanel:
             layout=ipywidgets.Layout(width="100%", height=f"{height}px", min_width="300px"),
         )  # fmt: skip
         self.figure.add_class(f"jgw-{name}")
-        self._placing = False
 
     def player_marks(self) -> list[bqplot.Mark]:
         """The marks the Player writes: paths, current points, arrows."""
@@ -135,16 +131,8 @@ class CurvePanel:
     def set_starts(self, xs: np.ndarray, ys: np.ndarray) -> None:
         """Place the start markers on the curve from Python (no echo to the widget)."""
         self.marks.color(len(xs))
-        if self.starts is None:
-            return
-        self._placing = True
-        try:
-            with self.starts.hold_sync():
-                self.starts.x = float_array(xs)
-                self.starts.y = float_array(ys)
-                self.starts.colors = start_colors(len(xs))
-        finally:
-            self._placing = False
+        if self.draggable is not None:
+            self.draggable.place(xs, ys)
 
     # ------------------------------------------------------------------ browser input
     def connect(
@@ -153,22 +141,8 @@ class CurvePanel:
         placed: Callable[[list[tuple[float, float]]], None],
     ) -> None:
         """As :meth:`MapPanel.connect`, along the curve (any height, x within the view)."""
-        if self.starts is None:
-            return
-        bounds = (self.bounds, (-np.inf, np.inf))
-
-        def on_drag(_mark: Any, event: Any) -> None:
-            parsed = drag_event(event, len(self.starts.x), bounds)
-            if parsed is not None:
-                moved(*parsed)
-
-        def on_markers(_change: dict[str, Any]) -> None:
-            if not self._placing:
-                placed(marker_points(self.starts.x, self.starts.y, bounds))
-
-        self.starts.on_drag(on_drag)
-        self.starts.on_drag_end(on_drag)
-        self.starts.observe(on_markers, names=["x", "y"])
+        if self.draggable is not None:
+            self.draggable.connect(moved, placed)
 
     # ------------------------------------------------------------------ frames
     def axis(self, view: RunView) -> int:

@@ -27,7 +27,6 @@ import ipywidgets
 import numpy as np
 
 from ...engine import Grid, Objective, contour_paths, default_levels, find_minima, grid_values
-from ..inputs import drag_event, marker_points
 from ..palette import (
     CONTOUR_COLOR,
     CONTOUR_OPACITY,
@@ -38,6 +37,7 @@ from ..palette import (
 )
 from .marks import (
     MARGIN,
+    DraggableStarts,
     Frames,
     StartMarks,
     arrow_tips,
@@ -45,7 +45,6 @@ from .marks import (
     float_array,
     plot_pixels,
     set_ticks,
-    start_colors,
     tolerance,
     typical_slope,
 )
@@ -113,12 +112,8 @@ class MapPanel:
         )  # fmt: skip
         self.marks = StartMarks(scales, x_low)
         self.paths, self.current, self.arrows = self.marks.player_marks()
-        self.starts = bqplot.Scatter(
-            x=float_array([]), y=float_array([]), scales=scales, default_size=110,
-            colors=start_colors(1), stroke="#000000", stroke_width=1.5, marker="circle",
-            enable_move=True, update_on_move=False, interactions={"click": "add"},
-            drag_size=1.3,
-        )  # fmt: skip
+        self.draggable = DraggableStarts(scales, lambda: self.bounds)
+        self.starts = self.draggable.mark
         self.x_axis, self.y_axis = axis_pair(self.x_scale, self.y_scale, *labels,
                                              grid_lines="none")  # fmt: skip
         self.figure = bqplot.Figure(
@@ -131,7 +126,6 @@ class MapPanel:
         self.figure.add_class("jgw-map")
         #: "map drawn with c = 0.5 held ...", for functions of more than two parameters.
         self.held = ipywidgets.HTML(layout=ipywidgets.Layout(width="100%"))
-        self._placing = False
         self.slope = 1.0
         self.set_bounds(bounds)
 
@@ -251,14 +245,7 @@ class MapPanel:
     def set_starts(self, points: np.ndarray) -> None:
         """Place the start markers from Python, one colour each (no echo to the widget)."""
         points = np.asarray(points, np.float32).reshape(-1, 2)
-        self._placing = True
-        try:
-            with self.starts.hold_sync():
-                self.starts.x = points[:, 0]
-                self.starts.y = points[:, 1]
-                self.starts.colors = start_colors(len(points))
-        finally:
-            self._placing = False
+        self.draggable.place(points[:, 0], points[:, 1])
         self.marks.color(len(points))
 
     # ------------------------------------------------------------------ browser input
@@ -270,19 +257,7 @@ class MapPanel:
         """Call ``moved(index, point)`` while a start is dragged and ``placed(points)``
         when the markers change in the browser (a click added one, a drag ended).
         Points are clamped into the map; malformed messages never reach them."""
-
-        def on_drag(_mark: Any, event: Any) -> None:
-            parsed = drag_event(event, len(self.starts.x), self.bounds)
-            if parsed is not None:
-                moved(*parsed)
-
-        def on_markers(_change: dict[str, Any]) -> None:
-            if not self._placing:
-                placed(marker_points(self.starts.x, self.starts.y, self.bounds))
-
-        self.starts.on_drag(on_drag)
-        self.starts.on_drag_end(on_drag)
-        self.starts.observe(on_markers, names=["x", "y"])
+        self.draggable.connect(moved, placed)
 
     # ------------------------------------------------------------------ frames
     def frames(self, view: RunView) -> Frames:

@@ -25,6 +25,7 @@ import ipywidgets
 import numpy as np
 
 from ..display import nice_ticks
+from ..inputs import drag_event, marker_points
 from ..palette import ARROW_COLOR, start_color
 from ..player import slot
 
@@ -280,3 +281,61 @@ class StartMarks:
         for mark in (self.paths, self.arrows):
             if not mark.visible:
                 mark.visible = True
+
+
+class DraggableStarts:
+    """The start markers a user drags, or adds with a click: one ``Scatter``.
+
+    What the browser sends is checked and clamped into ``bounds()`` (the view, which
+    may change) before it reaches the dashboard; markers placed from Python do not call
+    back.
+
+    Example:
+        >>> scales = {"x": bqplot.LinearScale(), "y": bqplot.LinearScale()}
+        >>> starts = DraggableStarts(scales, lambda: ((-1.0, 1.0), (-1.0, 1.0)))
+        >>> placed = []
+        >>> starts.connect(lambda i, p: None, placed.append)
+        >>> starts.place([0.5], [0.5]); placed
+        []
+        >>> starts.mark.x = np.float32([3.0]); placed
+        [[(1.0, 0.5)]]
+    """
+
+    def __init__(self, scales: dict[str, bqplot.Scale], bounds: Any, *,
+                 restrict_x: bool = False) -> None:  # fmt: skip
+        self.bounds = bounds
+        self.mark = bqplot.Scatter(
+            x=float_array([]), y=float_array([]), scales=scales, default_size=110,
+            colors=start_colors(1), stroke="#000000", stroke_width=1.5, marker="circle",
+            enable_move=True, restrict_x=restrict_x, update_on_move=False,
+            interactions={"click": "add"}, drag_size=1.3,
+        )  # fmt: skip
+        self._placing = False
+
+    def place(self, xs: Any, ys: Any) -> None:
+        """Put the markers there from Python, one colour each (no call back)."""
+        self._placing = True
+        try:
+            with self.mark.hold_sync():
+                self.mark.x = float_array(xs)
+                self.mark.y = float_array(ys)
+                self.mark.colors = start_colors(len(self.mark.x))
+        finally:
+            self._placing = False
+
+    def connect(self, moved: Any, placed: Any) -> None:
+        """Call ``moved(index, point)`` while a start is dragged and ``placed(points)``
+        when the markers change in the browser (a click added one, a drag ended)."""
+
+        def on_drag(_mark: Any, event: Any) -> None:
+            parsed = drag_event(event, len(self.mark.x), self.bounds())
+            if parsed is not None:
+                moved(*parsed)
+
+        def on_markers(_change: dict[str, Any]) -> None:
+            if not self._placing:
+                placed(marker_points(self.mark.x, self.mark.y, self.bounds()))
+
+        self.mark.on_drag(on_drag)
+        self.mark.on_drag_end(on_drag)
+        self.mark.observe(on_markers, names=["x", "y"])

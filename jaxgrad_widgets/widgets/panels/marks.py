@@ -90,7 +90,13 @@ def set_ticks(axis: bqplot.Axis, low: float, high: float, pixels: float) -> None
             ticks = nice_ticks(float(low), float(high), count)
             if len(ticks) >= 2:
                 break
-    axis.tick_values = np.asarray(ticks, np.float64) if 2 <= len(ticks) <= fit + 1 else None
+    values = np.asarray(ticks, np.float64) if 2 <= len(ticks) <= fit + 1 else None
+    current = axis.tick_values
+    if values is None and current is None:
+        return
+    if values is not None and current is not None and np.array_equal(values, current):
+        return  # unchanged: no message (a slider move keeps the same ticks)
+    axis.tick_values = values
 
 
 def plot_pixels(height: int, width: int = 380) -> tuple[int, int]:

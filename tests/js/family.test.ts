@@ -334,3 +334,44 @@ describe("what a switch tells", () => {
     }
   });
 });
+
+describe("a member switch is drawn first figure first", () => {
+  it("writes the paths in the key press and the other marks on the next frame", async () => {
+    let time = 0;
+    const slow = (): FakeMark => {
+      const mark = new FakeMark();
+      const set = mark.set.bind(mark);
+      mark.set = (attrs) => {
+        time += 2; // bqplot taking in a mark's new data
+        set(attrs);
+      };
+      return mark;
+    };
+    const control = new FakeModel({ value: 0.15 });
+    const [paths, marker, loss] = [slow(), slow(), slow()];
+    const models: Record<string, unknown> = { paths, marker, loss, lr: control };
+    const scheduler = new FakeScheduler();
+    const animator = new Animator(familyModel(), {
+      scheduler,
+      resolve: (id) => models[id],
+      frameBudgetMs: 8,
+      switchBudgetMs: 1,
+      clock: () => time,
+    });
+    live.push(animator);
+    await animator.ready;
+    await flush();
+    scheduler.frame();
+    const before = [paths.calls.length, marker.calls.length];
+
+    control.set("value", 0.2); // the key press: member 1
+    await flush();
+    expect(animator.member).toBe(1);
+    expect(paths.calls.length).toBe(before[0] + 1); // the paths at once
+    expect(paths.last!.ys![0]).toEqual(memberY(1, 0).slice(0, 3));
+    expect(marker.calls.length).toBe(before[1]); // the rest waits for the next frame
+    scheduler.frame();
+    expect(marker.calls.length).toBe(before[1] + 1);
+    expect(paths.calls.length).toBe(before[0] + 1); // not written twice
+  });
+});

@@ -380,10 +380,8 @@ function prefix(track: TrackSpec, frame: number, buffers: BufferMap): XY | null 
 // pixels to raster, on every write; 16 loss curves of 1001 steps drawn whole are
 // 16,016 points where a tenth of them look the same. With a tolerance the drawn
 // polyline keeps only the points needed to pass within it of every point (see
-// simplifiedPath; in units of the tolerance per axis, and with `log_tolerance`
-// also within that many decades on a log y axis, so the curve stays right
-// whichever scale shows it). During playback the path is rewritten only when the current
-// point has moved `lag` tolerances from the drawn end: the "write" indices come
+// simplifiedPath; in units of the tolerance per axis). During playback the path
+// is rewritten only when the current point has moved `lag` tolerances from the drawn end: the "write" indices come
 // from one pass over the row that depends only on earlier points, so one list per
 // row serves every frame and the track key changes exactly when the drawing does.
 
@@ -391,8 +389,6 @@ function prefix(track: TrackSpec, frame: number, buffers: BufferMap): XY | null 
 export interface Simplification {
   x: number;
   y: number;
-  /** Decades of y on a log scale; 0 when not asked for. */
-  log: number;
   /** How many tolerances the drawn end may trail the current point. */
   lag: number;
 }
@@ -433,12 +429,29 @@ export function simplification(track: TrackSpec, bx: Buffer2D, by: Buffer2D): Si
     x = span(bx) * fraction;
     y = span(by) * fraction;
   }
-  const log = positive(track.log_tolerance) ? track.log_tolerance : 0;
   const lag = positive(track.lag) ? Math.max(track.lag, 1) : 1;
-  return { x, y, log, lag };
+  return { x, y, lag };
 }
 
-const WRITES = new WeakMap<Buffer2D, WeakMap<Buffer2D, Map<string, Int32Array>>>();
+/** Values cached per pair of buffers: they live as long as both buffers do. */
+type PairCache<K, V> = WeakMap<Buffer2D, WeakMap<Buffer2D, Map<K, V>>>;
+
+/** The entries `cache` holds for (bx, by), an empty map at first. */
+function pairEntries<K, V>(cache: PairCache<K, V>, bx: Buffer2D, by: Buffer2D): Map<K, V> {
+  let byY = cache.get(bx);
+  if (!byY) {
+    byY = new WeakMap();
+    cache.set(bx, byY);
+  }
+  let entries = byY.get(by);
+  if (!entries) {
+    entries = new Map();
+    byY.set(by, entries);
+  }
+  return entries;
+}
+
+const WRITES: PairCache<string, Int32Array> = new WeakMap();
 
 /**
  * The frames of a row where its simplified path is rewritten: the first finite
@@ -446,16 +459,7 @@ const WRITES = new WeakMap<Buffer2D, WeakMap<Buffer2D, Map<string, Int32Array>>>
  * the last finite point among the first `length`.
  */
 export function writeIndices(bx: Buffer2D, by: Buffer2D, row: number, length: number, s: Simplification): Int32Array {
-  let byY = WRITES.get(bx);
-  if (!byY) {
-    byY = new WeakMap();
-    WRITES.set(bx, byY);
-  }
-  let cache = byY.get(by);
-  if (!cache) {
-    cache = new Map();
-    byY.set(by, cache);
-  }
+  const cache = pairEntries(WRITES, bx, by);
   const key = `${row}|${length}|${s.x}|${s.y}|${s.lag}`;
   const hit = cache.get(key);
   if (hit) return hit;
@@ -515,11 +519,9 @@ const CHUNK = 512;
 export function simplifiedPath(bx: Buffer2D, by: Buffer2D, row: number, end: number, s: Simplification): XY {
   const ox = rowStart(bx, row);
   const oy = rowStart(by, row);
-  const useLog = s.log > 0;
-  // Points in tolerance units; on a log axis also log10(y) in units of `log` (NaN for y <= 0).
+  // Points in tolerance units.
   const xs = new Float64Array(end + 1);
   const ys = new Float64Array(end + 1);
-  const ls = useLog ? new Float64Array(end + 1) : ys;
   const index = new Int32Array(end + 1);
   let n = 0;
   let lastIndex = -1;
@@ -530,20 +532,13 @@ export function simplifiedPath(bx: Buffer2D, by: Buffer2D, row: number, end: num
     lastIndex = i;
     const u = x / s.x;
     const v = y / s.y;
-    const w = useLog ? (y > 0 ? Math.log10(y) / s.log : NaN) : v;
     if (n > 0) {
       const du = u - xs[n - 1];
       const dv = v - ys[n - 1];
-      let near = du * du + dv * dv <= THIN * THIN;
-      if (near && useLog) {
-        const dw = w - ls[n - 1];
-        near = du * du + dw * dw <= THIN * THIN; // false for NaN: keep it
-      }
-      if (near) continue;
+      if (du * du + dv * dv <= THIN * THIN) continue;
     }
     xs[n] = u;
     ys[n] = v;
-    ls[n] = w;
     index[n] = i;
     n++;
   }
@@ -554,7 +549,6 @@ export function simplifiedPath(bx: Buffer2D, by: Buffer2D, row: number, end: num
     const y = by.data[oy + lastIndex];
     xs[n] = x / s.x;
     ys[n] = y / s.y;
-    ls[n] = useLog ? (y > 0 ? Math.log10(y) / s.log : NaN) : ys[n];
     index[n] = lastIndex;
     n++;
   }
@@ -583,32 +577,15 @@ export function simplifiedPath(bx: Buffer2D, by: Buffer2D, row: number, end: num
     const dx = xs[b] - ax;
     const dy = ys[b] - ay;
     const length2 = dx * dx + dy * dy;
-    const logged = useLog && Number.isFinite(ls[a]) && Number.isFinite(ls[b]);
-    const al = ls[a];
-    const dl = ls[b] - al;
-    const lengthL2 = dx * dx + dl * dl;
     let worst = limit;
     let at = -1;
     for (let i = a + 1; i < b; i++) {
       const px = xs[i] - ax;
       let t = length2 > 0 ? (px * dx + (ys[i] - ay) * dy) / length2 : 0;
       t = t < 0 ? 0 : t > 1 ? 1 : t;
-      let ex = px - t * dx;
-      let ey = ys[i] - ay - t * dy;
-      let d = ex * ex + ey * ey;
-      if (logged) {
-        const li = ls[i];
-        if (li !== li) {
-          d = Infinity; // y <= 0 between positive neighbours: a log axis cannot bridge it
-        } else {
-          let tl = lengthL2 > 0 ? (px * dx + (li - al) * dl) / lengthL2 : 0;
-          tl = tl < 0 ? 0 : tl > 1 ? 1 : tl;
-          ex = px - tl * dx;
-          ey = li - al - tl * dl;
-          const dLog = ex * ex + ey * ey;
-          if (dLog > d) d = dLog;
-        }
-      }
+      const ex = px - t * dx;
+      const ey = ys[i] - ay - t * dy;
+      const d = ex * ex + ey * ey;
       if (d > worst) {
         worst = d;
         at = i;
@@ -801,22 +778,13 @@ interface LinePlan {
   first(r: number): [number, number] | null;
 }
 
-type FirstCache = WeakMap<Buffer2D, WeakMap<Buffer2D, Map<number, number>>>;
+type FirstCache = PairCache<number, number>;
 const LINE_FIRST: FirstCache = new WeakMap();
 const WINDOW_FIRST: FirstCache = new WeakMap();
 
 /** `compute()` for (bx, by, row), once per pair of buffers (an index; -1 for none). */
 function firstIndex(cache: FirstCache, bx: Buffer2D, by: Buffer2D, row: number, compute: () => number): number {
-  let byY = cache.get(bx);
-  if (!byY) {
-    byY = new WeakMap();
-    cache.set(bx, byY);
-  }
-  let rows = byY.get(by);
-  if (!rows) {
-    rows = new Map();
-    byY.set(by, rows);
-  }
+  const rows = pairEntries(cache, bx, by);
   let found = rows.get(row);
   if (found === undefined) {
     found = compute();

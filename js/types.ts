@@ -78,8 +78,6 @@ export interface TrackSpec {
   simplify?: number;
   /** prefix, lines: the simplification tolerance [x, y] in data units (wins over `simplify`). */
   tolerance?: number[];
-  /** prefix, lines: also stay within this many decades of y, for a log y axis. */
-  log_tolerance?: number;
   /**
    * prefix, lines: while playing, rewrite a simplified line only once its current
    * point is this many tolerances from the drawn end (default 1).

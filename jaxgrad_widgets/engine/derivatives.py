@@ -21,6 +21,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .descent import _bucket
 from .errors import ObjectiveError
 from .objective import Objective
 
@@ -171,15 +172,6 @@ def _eager_on(objective: Objective, points: np.ndarray, order: int) -> np.ndarra
 TAYLOR_FROM_ORDER = 4
 
 
-def _bucket(count: int) -> int:
-    """The number of points a compiled evaluator takes for ``count`` points: one point
-    (a drag) as it is, else the next power of two from 64, so that curves, bisection
-    steps and critical points reuse a few compiled shapes instead of one per length."""
-    if count <= 1:
-        return 1
-    return max(64, 1 << (count - 1).bit_length())
-
-
 def _composed_grads(objective: Objective, order: int) -> Callable[[Any], jax.Array]:
     functions = [_scalar_of_one(objective)]
     for _ in range(order):
@@ -256,7 +248,9 @@ def derivatives_on(objective: Objective, xs: Any, order: int) -> np.ndarray:
     count = len(points)
     if count == 0:
         return np.zeros((order + 1, 0), np.float32)
-    size = _bucket(count)
+    # One point (a drag) as it is, else the next power of two from 64: curves, bisection
+    # steps and critical points reuse a few compiled shapes instead of one per length.
+    size = 1 if count == 1 else _bucket(count, 64)
     # Padded with the last point (a value f has), so the padding adds no warnings.
     padded = np.concatenate([points, np.full(size - count, points[-1], np.float32)])
     values = np.asarray(_evaluator(objective, order, size)(jnp.asarray(padded)))

@@ -206,6 +206,20 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
 }
 
 
+def _by_name(specs: Any) -> dict[str, Hyperparameter]:
+    index: dict[str, Hyperparameter] = {}
+    for spec in specs:
+        for h in spec.hyperparameters:
+            index.setdefault(h.name, h)
+    return index
+
+
+#: Every hyperparameter the registry names, by name, in the order the optimizers first
+#: take them: the first optimizer's (optimizers that share a name share its range; only
+#: their defaults may differ).
+HYPERPARAMETERS: dict[str, Hyperparameter] = _by_name(OPTIMIZERS.values())
+
+
 def _is_gradient_transformation(obj: Any) -> bool:
     return callable(getattr(obj, "init", None)) and callable(getattr(obj, "update", None))
 

@@ -26,7 +26,7 @@ import math
 import ipywidgets
 
 from ..engine.minibatch import MAX_SEED
-from ..engine.optimizers import OPTIMIZERS, Hyperparameter, OptimizerSpec
+from ..engine.optimizers import HYPERPARAMETERS, OPTIMIZERS, Hyperparameter, OptimizerSpec
 
 #: The steps slider's range; Python may ask for more (up to the engine's limit).
 STEPS_RANGE = (1, 20000)
@@ -98,21 +98,18 @@ class OptimizerControls(ipywidgets.VBox):
         #: Beside each slider: its value, exactly, and where a value is typed.
         self.entries: dict[str, ipywidgets.Text] = {}
         self.rows: dict[str, ipywidgets.HBox] = {}
-        for spec in OPTIMIZERS.values():
-            for h in spec.hyperparameters:
-                if h.name not in self.sliders:
-                    slider = hyperparameter_slider(h)
-                    entry = ipywidgets.Text(
-                        value=format_value(h.default), continuous_update=False,
-                        tooltip=f"the exact {h.label}: type a value and press Enter",
-                        layout=ipywidgets.Layout(width=ENTRY_WIDTH),
-                    )  # fmt: skip
-                    entry.add_class("jgw-entry")
-                    self.sliders[h.name], self.entries[h.name] = slider, entry
-                    self.rows[h.name] = ipywidgets.HBox(
-                        [slider, entry],
-                        layout=ipywidgets.Layout(width="100%", max_width="460px"),
-                    )
+        for h in HYPERPARAMETERS.values():
+            slider = hyperparameter_slider(h)
+            entry = ipywidgets.Text(
+                value=format_value(h.default), continuous_update=False,
+                tooltip=f"the exact {h.label}: type a value and press Enter",
+                layout=ipywidgets.Layout(width=ENTRY_WIDTH),
+            )  # fmt: skip
+            entry.add_class("jgw-entry")
+            self.sliders[h.name], self.entries[h.name] = slider, entry
+            self.rows[h.name] = ipywidgets.HBox(
+                [slider, entry], layout=ipywidgets.Layout(width="100%", max_width="460px")
+            )
         self.steps = ipywidgets.IntSlider(
             value=300,
             min=STEPS_RANGE[0],

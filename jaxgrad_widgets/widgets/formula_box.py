@@ -412,7 +412,7 @@ class FormulaBox(ipywidgets.VBox):
             return True
         self.building = formula.text
         self._show(f"building f({', '.join(VARIABLES)}) = {formula.text} ...", is_error=False,
-                   css="jgw-building")  # fmt: skip
+                   state="jgw-building")  # fmt: skip
         self._builder.request(formula, dict(self.options), loop)
         return True
 
@@ -462,15 +462,10 @@ class FormulaBox(ipywidgets.VBox):
         else:
             self._show(self._ok_message(self.formula), is_error=False)
 
-    def _show(self, message: str, is_error: bool, css: str = "") -> None:
+    def _show(self, message: str, is_error: bool, state: str = "") -> None:
         self.message = message
         self.error = is_error
-        line = status_line_html(message, is_error)
-        if css:  # a state worth noticing (building): its class, and bold
-            line = line.replace(
-                'class="jgw-status-line"', f'class="jgw-status-line {css}" style="font-weight:600"'
-            )
-        self.status_line.value = line
+        self.status_line.value = status_line_html(message, is_error, state)
 
     def close(self) -> None:
         """Close the box, its controls and its dashboard (and drop a build under way).

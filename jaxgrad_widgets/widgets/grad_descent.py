@@ -223,7 +223,6 @@ class GradDescentWidget(ipywidgets.VBox):
                 map_dims=map_dims,
                 bounds_for=self._bounds_for,
                 max_starts=max_starts,
-                tolerance=self.tolerance,
             )
             spec = resolve_optimizer(optimizer)
             defaults = spec.defaults()
@@ -514,12 +513,17 @@ class GradDescentWidget(ipywidgets.VBox):
     def _show_controls(self, changed: frozenset[str]) -> None:
         state, cp = self.state, self.control_panel
         if changed & {"optimizer", "learning_rate", "hyperparameters", "steps"}:
-            values = {"learning_rate": state.inputs.learning_rate, **state.inputs.hyperparameters}
-            cp.show_optimizer(state.spec, values, state.inputs.steps)
+            self._show_optimizer()
         if changed & {"batch_size", "seed"}:
             cp.show_sampling(state.inputs.batch_size, state.inputs.seed)
             self.loss_view.set_label("minibatch loss" if state.inputs.batch_size else "loss")
         cp.show_log(self.log_loss)
+
+    def _show_optimizer(self) -> None:
+        """The optimizer's controls show the state's optimizer, values and steps."""
+        inputs = self.state.inputs
+        values = {"learning_rate": inputs.learning_rate, **inputs.hyperparameters}
+        self.control_panel.show_optimizer(self.state.spec, values, inputs.steps)
 
     def _show_dims(self) -> None:
         """New map parameters: axes, view, ticks, landscape."""
@@ -575,16 +579,14 @@ class GradDescentWidget(ipywidgets.VBox):
     def _value_typed(self, name: str, text: Any) -> None:
         """A value typed into a hyperparameter's box: kept exactly, or refused with a
         message; either way the box then shows the value in use."""
-        state = self.state
-        h = next((h for h in state.spec.hyperparameters if h.name == name), None)
+        h = next((h for h in self.state.spec.hyperparameters if h.name == name), None)
         try:
             if h is not None:
                 value = parse_number(text, h.label)
                 self._guard(self._hyperparameter_moved, name, h.check(value))
         except JaxGradError as error:
             self._show_message(str(error), is_error=True)
-        values = {"learning_rate": state.inputs.learning_rate, **state.inputs.hyperparameters}
-        self.control_panel.show_optimizer(state.spec, values, state.inputs.steps)
+        self._show_optimizer()
 
     def _lock_moved(self, axis: int | None, value: Any) -> None:
         state = self.state
@@ -777,14 +779,10 @@ class GradDescentWidget(ipywidgets.VBox):
         state = self.state
         if run is None or not state.spec.injectable:
             return
-        view = self._view_of(run)
         family_panels = [p for p in self._active_panels() if p.family]
-        member_bytes = sum(
-            np.asarray(b).nbytes for p in family_panels for b in p.frames(view).buffers.values()
-            if isinstance(b, np.ndarray)
-        )  # fmt: skip
         grid = self.family.grid
-        positions = self.family.window(grid.nearest(state.inputs.learning_rate), member_bytes,
+        positions = self.family.window(grid.nearest(state.inputs.learning_rate),
+                                       self.stage.member_bytes(family_panels),
                                        self.scheduler.cost)  # fmt: skip
         if not positions:
             self.player.clear_family()

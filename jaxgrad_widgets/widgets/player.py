@@ -32,8 +32,7 @@ row's ``length`` is its number of valid frames, e.g. up to a divergence):
     ``min(f, lengths[r] - 1) + 1`` values of row ``r``. ``rows`` limits the rows
     drawn; ``whole`` draws every valid frame whatever ``f`` (a loss curve shown
     whole). Drawn simplified when the track has a ``tolerance = [tx, ty]`` (data
-    units): the polyline passes within the tolerance of every point (and within
-    ``log_tolerance`` decades of it on a log y axis, when given), and during
+    units): the polyline passes within the tolerance of every point, and during
     playback a line is only rewritten once its current point has moved ``lag``
     tolerances (default 1) from where the drawn line ends. A row with no finite
     point yet is written as a single point (which draws nothing), never as an

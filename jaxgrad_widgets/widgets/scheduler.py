@@ -145,7 +145,7 @@ class Scheduler:
     # ------------------------------------------------------------------ secondary
     def later(self, name: str, task: Callable[[], None]) -> None:
         """Run ``task`` once the kernel has been idle for SECONDARY_DELAY (replacing an
-        earlier task of the same name); outside a kernel, only when asked (:meth:`now`)."""
+        earlier task of the same name); outside a kernel it is only kept, never run."""
         self._later[name] = task
         loop = kernel_loop()
         if loop is None:
@@ -156,12 +156,6 @@ class Scheduler:
 
     def pending(self, name: str) -> bool:
         return name in self._later
-
-    def now(self, name: str) -> None:
-        """Run the secondary task ``name`` now, if it is pending (Python wants its result)."""
-        task = self._later.pop(name, None)
-        if task is not None:
-            task()
 
     def _run_later(self) -> None:
         self._later_handle = None

@@ -113,6 +113,13 @@ class Stage:
         for panel, frames in parts:
             panel.show(view, frames)
 
+    def member_bytes(self, panels: Sequence[Panel]) -> int:
+        """The float32 bytes of the run the Player holds for ``panels``: what one member
+        of a family of those panels costs on the wire."""
+        prefixes = tuple(f"{panel.name}." for panel in panels)
+        return sum(len(entry["data"]) for name, entry in self.player.buffers.items()
+                   if name.startswith(prefixes) and "data" in entry)  # fmt: skip
+
     def load_family(
         self,
         control: ipywidgets.Widget,

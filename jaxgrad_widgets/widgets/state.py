@@ -34,7 +34,6 @@ import numpy as np
 import optax
 
 from ..engine import (
-    DEFAULT_TOLERANCE,
     MAX_SEED,
     Minibatch,
     Objective,
@@ -45,15 +44,12 @@ from ..engine import (
     resolve_optimizer,
 )
 from ..engine.minibatch import check_minibatch
-from ..engine.optimizers import OPTIMIZERS
+from ..engine.optimizers import HYPERPARAMETERS, LEARNING_RATE, OPTIMIZERS
 
 Bounds = tuple[tuple[float, float], ...]
 #: The inputs a change may name, in the order they are checked.
 INPUT_NAMES = ("optimizer", "learning_rate", "hyperparameters", "steps", "starts", "lock",
                "map_dims", "batch_size", "seed")  # fmt: skip
-#: Every hyperparameter the registry knows, by name (any optimizer's).
-KNOWN_HYPERPARAMETERS = {h.name: h for spec in OPTIMIZERS.values() for h in spec.hyperparameters}
-LEARNING_RATE = KNOWN_HYPERPARAMETERS["learning_rate"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -179,7 +175,6 @@ class DescentState:
             the other inputs start at their defaults (change them with a proposal).
         bounds_for: the view for other map parameters: ``bounds_for(dims, starts)``.
         max_starts: how many starts the dashboard takes.
-        tolerance: the gradient norm that counts as converged.
 
     Example:
         >>> from jaxgrad_widgets.engine import Objective
@@ -199,14 +194,12 @@ class DescentState:
         map_dims: tuple[int, int] = (0, 1),
         bounds_for: Callable[[tuple[int, int], np.ndarray], Bounds] | None = None,
         max_starts: int = 16,
-        tolerance: float = DEFAULT_TOLERANCE,
     ) -> None:
         self.objective = objective
         self.names = tuple(objective.names)
         self.one_dimensional = objective.dim == 1
         self.data_names, _ = data_arguments(objective)
         self.max_starts = max_starts
-        self.tolerance = float(tolerance)
         self.bounds: Bounds = tuple(tuple(float(v) for v in pair) for pair in bounds)
         self._bounds_for = bounds_for
         first = objective.pack_example()[None, :] if starts is None else starts
@@ -256,12 +249,12 @@ class DescentState:
         for name, number in value.items():
             if name == "learning_rate":
                 raise ObjectiveError("set the learning rate with w.learning_rate, not here")
-            if name not in KNOWN_HYPERPARAMETERS:
+            if name not in HYPERPARAMETERS:
                 raise ObjectiveError(
                     f"unknown hyperparameter '{name}'; known ones are: "
-                    f"{', '.join(sorted(KNOWN_HYPERPARAMETERS))}"
+                    f"{', '.join(sorted(HYPERPARAMETERS))}"
                 )
-            checked[name] = KNOWN_HYPERPARAMETERS[name].check(number)
+            checked[name] = HYPERPARAMETERS[name].check(number)
         return checked
 
     def _check_lock(self, value: Any, dims: tuple[int, int]) -> dict[str, float]:

@@ -157,16 +157,25 @@ def status_table_html(rows: Sequence[StartStatus], names: Sequence[str]) -> str:
     )
 
 
-def status_line_html(message: str, is_error: bool) -> str:
+def status_line_html(message: str, is_error: bool, state: str = "") -> str:
     """The one-line message under the dashboard (errors in red).
+
+    ``state`` names a state worth noticing (``"jgw-building"``): the line takes it as a
+    class and is bold.
 
     Example:
         >>> status_line_html("steps must be at least 1", True).count("jgw-error")
         1
+        >>> status_line_html("building ...", False, state="jgw-building")[:56]
+        '<div class="jgw-status-line jgw-building" role="status" '
     """
-    css = "jgw-status-line jgw-error" if is_error else "jgw-status-line"
-    color = f' style="color:{ERROR_COLOR}"' if is_error else ""
-    return f'<div class="{css}" role="status"{color}>{html.escape(message)}</div>'
+    if is_error:
+        css, style = "jgw-status-line jgw-error", f' style="color:{ERROR_COLOR}"'
+    elif state:
+        css, style = f"jgw-status-line {state}", ' style="font-weight:600"'
+    else:
+        css, style = "jgw-status-line", ""
+    return f'<div class="{css}" role="status"{style}>{html.escape(message)}</div>'
 
 
 def shown_errors(show: Callable[[str, bool], None], action: Callable[..., Any], *args: Any) -> Any:

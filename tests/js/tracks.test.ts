@@ -342,18 +342,18 @@ describe("prefix with a tolerance in data units", () => {
     expect(last.y[last.y.length - 1]).toBe(1);
   });
 
-  it("with log_tolerance keeps what a log axis shows near zero", () => {
+  it("keeps what a log view shows near zero: the loss drawn as log10, tolerance in decades", () => {
     const m = 60;
     const lx = Array.from({ length: m }, (_, i) => i);
     const ly = lx.map((i) => 10 ** (-i / 6)); // 1 down to 1e-10, straight on a log axis
-    const bend = ly.map((v, i) => (i === 40 ? v * 100 : v)); // a bump only a log axis shows
-    const b = buffers({ x: [[1, m], lx], y: [[1, m], bend] });
+    const bend = ly.map((v, i) => (i === 40 ? v * 100 : v)); // a bump only a log view shows
     const spec: TrackSpec = { target: 0, kind: "prefix", x: "x", y: "y", tolerance: [0.5, 0.001], whole: true };
-    const linear = computeTrack(spec, 0, b)!;
-    const logSafe = computeTrack({ ...spec, log_tolerance: 0.01 }, 0, b)!;
+    const linear = computeTrack(spec, 0, buffers({ x: [[1, m], lx], y: [[1, m], bend] }))!;
+    const logView = buffers({ x: [[1, m], lx], y: [[1, m], bend.map(Math.log10)] });
+    const logged = computeTrack({ ...spec, tolerance: [0.5, 0.01] }, 0, logView)!;
     expect(Array.from(linear.x)).not.toContain(40);
-    expect(Array.from(logSafe.x)).toContain(40);
-    expect(logSafe.x.length).toBeLessThan(m / 3);
+    expect(Array.from(logged.x)).toContain(40);
+    expect(logged.x.length).toBeLessThan(m / 3);
   });
 });
 

@@ -4,6 +4,7 @@ import optax
 import pytest
 
 from jaxgrad_widgets.engine import OPTIMIZERS, OptimizerError, resolve_optimizer
+from jaxgrad_widgets.engine.optimizers import HYPERPARAMETERS
 
 
 def test_registry_names_and_hyperparameters():
@@ -46,3 +47,13 @@ def test_clamp_keeps_browser_values_in_range():
     assert lr.clamp(-1) == lr.low
     assert lr.clamp(float("nan")) == lr.default
     assert lr.clamp("x") == lr.default
+
+
+def test_optimizers_that_share_a_hyperparameter_share_its_range():
+    # One slider (and one check) per name serves every optimizer that takes it.
+    assert list(HYPERPARAMETERS) == ["learning_rate", "momentum", "decay", "b1", "b2"]
+    for spec in OPTIMIZERS.values():
+        for h in spec.hyperparameters:
+            first = HYPERPARAMETERS[h.name]
+            assert (h.label, h.low, h.high, h.log) == (first.label, first.low, first.high,
+                                                       first.log)  # fmt: skip

@@ -25,7 +25,16 @@ from ...engine.companion import frame_curves
 from ..companion import Companion
 from ..palette import DATA_COLOR
 from ..player import slot
-from .marks import MARGIN, Frames, axis_pair, plot_pixels, set_quietly, set_ticks, start_colors
+from .marks import (
+    MARGIN,
+    Frames,
+    axis_pair,
+    color_starts,
+    plot_pixels,
+    set_quietly,
+    set_ticks,
+    start_colors,
+)
 from .view import RunView
 
 
@@ -73,7 +82,6 @@ class CompanionPanel:
             layout=ipywidgets.Layout(width="100%", height="440px", min_width="260px"),
         )  # fmt: skip
         self.figure.add_class("jgw-data")
-        self._count = 1
 
     def player_marks(self) -> list[bqplot.Mark]:
         return [self.curves]
@@ -90,9 +98,7 @@ class CompanionPanel:
         """After a load: the y range fits the curves and the data; Python's copies."""
         curves, lengths = frames.buffers["y"], frames.values["lengths"]
         self._fit_y(curves, lengths)
-        if view.starts != self._count:
-            self._count = view.starts
-            self.curves.colors = start_colors(view.starts)
+        color_starts(view.starts, self.curves)
         last = np.stack([curves[j, length - 1] for j, length in enumerate(lengths)])
         set_quietly(self.curves, y=last)
         if not self.curves.visible:

@@ -24,7 +24,7 @@ from typing import Any
 
 import ipywidgets
 
-from ...engine.optimizers import OPTIMIZERS, OptimizerSpec
+from ...engine.optimizers import HYPERPARAMETERS, OPTIMIZERS, OptimizerSpec
 from ..controls import STEPS_RANGE, OptimizerControls, SamplingControls
 from ..inputs import clamp_value
 
@@ -177,11 +177,10 @@ class ControlsPanel:
     def hyperparameter_value(self, name: str, value: Any) -> float | None:
         """A slider's value from the browser, clamped to the registry's range; None when
         it only echoes (snapped to the slider's grid) a value Python set."""
-        spec = next((s for s in OPTIMIZERS.values() for h in s.hyperparameters
-                     if h.name == name), None)  # fmt: skip
-        if spec is None:
+        h = HYPERPARAMETERS.get(name)
+        if h is None:
             return None
-        value = spec.hyperparameter(name).clamp(value)
+        value = h.clamp(value)
         return None if self.optimizer.is_echo(name, value) else value
 
     def _steps_moved(self, change: dict[str, Any]) -> None:

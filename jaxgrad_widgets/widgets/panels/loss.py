@@ -24,6 +24,7 @@ from .marks import (
     MARGIN,
     Frames,
     axis_pair,
+    color_starts,
     float_array,
     padded_rows,
     plot_pixels,
@@ -78,7 +79,6 @@ class LossPanel:
         self.log = False
         #: The y axis's name on a linear scale ("loss", "minibatch loss").
         self.linear_label = "loss"
-        self._count = 1
 
     def player_marks(self) -> list[bqplot.Mark]:
         return [self.lines, self.marker]
@@ -136,11 +136,11 @@ class LossPanel:
         # The marker moves in steps of about a pixel (the plot is ~380 px wide).
         marker = dict(target=1, kind="vline", low=slot("low"), high=slot("high"),
                       every=max(1, (n - 1) // 400), length=n)  # fmt: skip
-        return Frames(buffers, [lines, marker], values)
+        return Frames(buffers, [lines, marker], values, drawn=axis)
 
     def show(self, view: RunView, frames: Frames) -> None:
         """After a load: the axes (range, name, ticks), the notes, Python's copies."""
-        axis = self.axis_of(view)
+        axis: LossAxis = frames.drawn
         low, high = frames.values["low"], frames.values["high"]
         with self.y_axis.hold_sync():
             self.y_axis.label = axis.label
@@ -150,9 +150,7 @@ class LossPanel:
             self.y_axis.tick_labels = labels or None
         self.set_ranges(view.run.steps, low, high)
         self._show_notes(view, axis, high)
-        if view.starts != self._count:
-            self._count = view.starts
-            self.lines.colors = start_colors(view.starts)
+        color_starts(view.starts, self.lines)
         loss = frames.buffers["y"]
         steps = np.arange(loss.shape[1], dtype=np.float32)
         set_quietly(self.lines, x=steps, y=padded_rows(loss, view.lengths))

@@ -118,6 +118,8 @@ class Frames:
     buffers: dict[str, Any]
     tracks: list[dict[str, Any]]
     values: dict[str, Any] = field(default_factory=dict)
+    #: What the panel worked out for these frames and ``show`` uses again (not sent).
+    drawn: Any = None
 
 
 def set_quietly(widget: ipywidgets.Widget, **values: Any) -> None:
@@ -227,6 +229,21 @@ def start_colors(count: int) -> list[str]:
     return [start_color(j) for j in range(max(count, 1))]
 
 
+def color_starts(count: int, *marks: bqplot.Mark) -> None:
+    """One colour per start on every mark of ``marks``; a message only where they change.
+
+    Example:
+        >>> line = bqplot.Lines(x=[0.0], y=[0.0], scales={"x": bqplot.LinearScale(),
+        ...                                             "y": bqplot.LinearScale()})
+        >>> color_starts(2, line); line.colors == start_colors(2)
+        True
+    """
+    colors = start_colors(count)
+    for mark in marks:
+        if list(mark.colors) != colors:
+            mark.colors = colors
+
+
 class StartMarks:
     """Paths, current points and arrows of every start: three marks, whatever the count.
 
@@ -253,7 +270,6 @@ class StartMarks:
             x=float_array([]), y=float_array([]), scales=scales, default_size=40,
             colors=start_colors(1), stroke="#000000", stroke_width=1.0,
         )  # fmt: skip
-        self._count = 1
 
     def player_marks(self) -> list[bqplot.Mark]:
         """The marks the Player writes, in the order :meth:`tracks` numbers them."""
@@ -270,12 +286,7 @@ class StartMarks:
 
     def color(self, count: int) -> None:
         """One colour per start on the paths and current points (a message only on change)."""
-        if count == self._count:
-            return
-        self._count = count
-        colors = start_colors(count)
-        self.paths.colors = colors
-        self.current.colors = colors
+        color_starts(count, self.paths, self.current)
 
     def show(self, count: int, xs: np.ndarray, ys: np.ndarray, lengths: Sequence[int]) -> None:
         """Python's copies = the final state the browser shows; the marks visible."""

@@ -17,6 +17,7 @@ loop (with the learning rate as an argument, so none recompiles).
 
 from __future__ import annotations
 
+import functools
 import statistics
 import sys
 import time
@@ -43,20 +44,26 @@ def median_seconds(fn: Callable[[], object], repeats: int, warmup: int = 2) -> f
     return statistics.median(times)
 
 
+def interleaved_medians(fns: list[Callable[[], object]], repeats: int) -> list[float]:
+    """Median seconds of each function, timed in turn so that load on the machine hits all."""
+    for _ in range(2):
+        for fn in fns:
+            fn()
+    times: list[list[float]] = [[] for _ in fns]
+    for _ in range(repeats):
+        for fn, bucket in zip(fns, times, strict=True):
+            start = time.perf_counter()
+            fn()
+            bucket.append(time.perf_counter() - start)
+    return [statistics.median(t) for t in times]
+
+
 def paired_medians(
     reference: Callable[[], object], engine: Callable[[], object], repeats: int
 ) -> tuple[float, float]:
     """Median seconds of each, timed alternately so that load on the machine hits both."""
-    for _ in range(2):
-        reference()
-        engine()
-    times: tuple[list[float], list[float]] = ([], [])
-    for _ in range(repeats):
-        for fn, bucket in ((reference, times[0]), (engine, times[1])):
-            start = time.perf_counter()
-            fn()
-            bucket.append(time.perf_counter() - start)
-    return statistics.median(times[0]), statistics.median(times[1])
+    t_reference, t_engine = interleaved_medians([reference, engine], repeats)
+    return t_reference, t_engine
 
 
 def naive_loop(steps: int) -> np.ndarray:
@@ -73,49 +80,8 @@ def goldfield_vec(p):
     return goldfield(p[0], p[1])
 
 
-def hand_written_paths(steps: int):
-    """jit(lax.scan) recording params and loss; vmap for many starts."""
-
-    def descend(p0):
-        def step(p, _):
-            loss, g = jax.value_and_grad(goldfield_vec)(p)
-            return p - LEARNING_RATE * g, (p, loss)
-
-        _, (path, losses) = jax.lax.scan(step, p0, None, length=steps + 1)
-        return path, losses
-
-    one = jax.jit(descend)
-    many = jax.jit(jax.vmap(descend))
-    return one, many
-
-
-def hand_written_finals(steps: int):
-    def descend(p0):
-        def step(p, _):
-            return p - LEARNING_RATE * jax.grad(goldfield_vec)(p), None
-
-        last, _ = jax.lax.scan(step, p0, None, length=steps)
-        return last, goldfield_vec(last)
-
-    return jax.jit(jax.vmap(descend))
-
-
-def interleaved_medians(fns: list[Callable[[], object]], repeats: int) -> list[float]:
-    """Median seconds of each function, timed in turn so that load on the machine hits all."""
-    for _ in range(2):
-        for fn in fns:
-            fn()
-    times: list[list[float]] = [[] for _ in fns]
-    for _ in range(repeats):
-        for fn, bucket in zip(fns, times, strict=True):
-            start = time.perf_counter()
-            fn()
-            bucket.append(time.perf_counter() - start)
-    return [statistics.median(t) for t in times]
-
-
-def hand_written_rate_paths(steps: int):
-    """hand_written_paths with the learning rate as a traced argument (one member)."""
+def _recorded_descent(steps: int):
+    """p0, lr -> (path, losses): jit(lax.scan) recording params and loss."""
 
     def descend(p0, lr):
         def step(p, _):
@@ -125,11 +91,11 @@ def hand_written_rate_paths(steps: int):
         _, (path, losses) = jax.lax.scan(step, p0, None, length=steps + 1)
         return path, losses
 
-    return jax.jit(descend), jax.jit(jax.vmap(descend, in_axes=(0, None)))
+    return descend
 
 
-def hand_written_rate_finals(steps: int):
-    """hand_written_finals with the learning rate as a traced argument (one member)."""
+def _final_descent(steps: int):
+    """p0, lr -> (last point, its loss)."""
 
     def descend(p0, lr):
         def step(p, _):
@@ -138,7 +104,29 @@ def hand_written_rate_finals(steps: int):
         last, _ = jax.lax.scan(step, p0, None, length=steps)
         return last, goldfield_vec(last)
 
-    return jax.jit(jax.vmap(descend, in_axes=(0, None)))
+    return descend
+
+
+def hand_written_paths(steps: int):
+    """The recorded descent at LEARNING_RATE (a constant of the compiled code); vmap for
+    many starts."""
+    descend = functools.partial(_recorded_descent(steps), lr=LEARNING_RATE)
+    return jax.jit(descend), jax.jit(jax.vmap(descend))
+
+
+def hand_written_finals(steps: int):
+    return jax.jit(jax.vmap(functools.partial(_final_descent(steps), lr=LEARNING_RATE)))
+
+
+def hand_written_rate_paths(steps: int):
+    """hand_written_paths with the learning rate as a traced argument (one member)."""
+    descend = _recorded_descent(steps)
+    return jax.jit(descend), jax.jit(jax.vmap(descend, in_axes=(0, None)))
+
+
+def hand_written_rate_finals(steps: int):
+    """hand_written_finals with the learning rate as a traced argument (one member)."""
+    return jax.jit(jax.vmap(_final_descent(steps), in_axes=(0, None)))
 
 
 #: The learning-rate slider's whole grid: 10**-5 to 10**1 in steps of 0.01 (601 rates).
@@ -209,13 +197,12 @@ def main() -> None:
                     descent.finals(starts, steps, {"learning_rate": r})
         else:
             one, many = hand_written_rate_paths(steps)
+            # Chosen before the loop: the timed calls are the compiled runs alone.
+            by_hand, points = (one, starts[0]) if k == 1 else (many, starts)
 
             def hand_written():
                 for r in rates:
-                    if k == 1:
-                        to_numpy(one(jnp.asarray(starts[0]), r))
-                    else:
-                        to_numpy(many(jnp.asarray(starts), r))
+                    to_numpy(by_hand(jnp.asarray(points), r))
 
             def singles():
                 for r in rates:

@@ -81,6 +81,7 @@ from tests.e2e.servers import (  # noqa: E402
     start_jupyter_lab,
     start_voila,
 )
+from tests.e2e.test_dashboard import ROOT, _rgb, start_markers  # noqa: E402
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
@@ -185,14 +186,7 @@ _ARM_JS = """([selector, attribute, trigger, bar]) => {
                      attributeFilter: [attribute]});
 }"""
 
-ROOT = ".jgw-grad-descent"
 BAR = f"{ROOT} [data-testid='jgw-transport']"
-
-
-#: Start 0's path (its palette colour, red) in the first dashboard's map.
-def _rgb(hex_color: str) -> str:
-    r, g, b = (int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
-    return f"rgb({r}, {g}, {b})"
 
 
 #: Start 0's path on the map, found by its palette colour.
@@ -204,15 +198,6 @@ FLOOR_SELECTOR = ".floor-figure path.line"
 def slider_handle(label: str) -> str:
     return f"{ROOT} .jgw-controls .widget-slider:has-text('{label}') .noUi-handle"
 
-
-# The start markers are the only dots of the map drawn with a 1.5 px outline.
-_MARKERS_JS = """(root) => {
-  const fig = document.querySelector(root + ' .jgw-map');
-  return Array.from(fig.querySelectorAll('path.dot'))
-    .filter(p => (p.getAttribute('style') || '').includes('stroke-width: 1.5'))
-    .map(p => { const r = p.getBoundingClientRect();
-                return [r.x + r.width / 2, r.y + r.height / 2]; });
-}"""
 
 # From the Player's debug log of one trial: the member's draw (answered in the browser)
 # or the message's arrival and the first draw after it (answered by the kernel).
@@ -371,7 +356,7 @@ def drag_case(page, wire, trials, breakdown, pixels: float = 4.0) -> Result:
     small square)."""
     family = family_size(page, FAMILY_FIRST_MS)
     page.locator(f"{ROOT} .jgw-map").first.scroll_into_view_if_needed()
-    x, y = page.evaluate(_MARKERS_JS, ROOT)[0]
+    x, y = start_markers(page)[0]
     page.mouse.move(x, y)
     page.mouse.down()
 

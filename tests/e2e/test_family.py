@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from playwright.sync_api import Page
 
-from jaxgrad_widgets.widgets.palette import START_COLORS
-
 from .pages import (
     KernelGate,
     assert_no_console_errors,
@@ -23,11 +21,11 @@ from .pages import (
 )
 from .test_dashboard import (
     ROOT,
-    _rgb,
     path_d,
     set_learning_rate,
     status_text,
     wait_for_dashboard,
+    wait_path_change,
 )
 
 CELL = """\
@@ -62,25 +60,6 @@ def _status_line(page: Page) -> str:
     return page.locator(STATUS_LINE).first.inner_text()
 
 
-def _wait_d(page: Page, old: str | None, timeout: float) -> str:
-    page.wait_for_function(
-        f"([root, rgb, old]) => {{ const d = ({_PATH_JS})(root, rgb);"
-        " return d !== null && d !== old; }",
-        arg=[ROOT, _rgb(START_COLORS[0]), old],
-        timeout=timeout,
-    )
-    return path_d(page, 0)
-
-
-# The first start's path in the first dashboard (found by its palette colour).
-_PATH_JS = """(root, rgb) => {
-  const fig = document.querySelectorAll(root)[0].querySelector('.jgw-map');
-  const line = Array.from(fig.querySelectorAll('path.line'))
-    .find(p => (p.getAttribute('style') || '').includes('stroke: ' + rgb));
-  return line ? line.getAttribute('d') : null;
-}"""
-
-
 def _seek(page: Page, frame: int) -> None:
     """Release the scrubber at ``frame``, as a user's drag of it ends."""
     page.evaluate(
@@ -106,7 +85,7 @@ def check_learning_rate_answered_in_the_browser(page: Page, gate: KernelGate) ->
     line_before = _status_line(page)
     with gate.holding():
         page.keyboard.press("ArrowRight")
-        after = _wait_d(page, before, timeout=5_000)
+        after = wait_path_change(page, 0, before, timeout=5_000)
         assert int(bar.get_attribute("data-member")) >= 0
         page.wait_for_timeout(400)
         # The kernel did answer the slider's value: its answer waits at the gate, and
@@ -130,7 +109,7 @@ def check_learning_rate_answered_in_the_browser(page: Page, gate: KernelGate) ->
     with gate.holding():
         _focus_learning_rate(page)
         page.keyboard.press("ArrowRight")
-        moved = _wait_d(page, at_50, timeout=5_000)
+        moved = wait_path_change(page, 0, at_50, timeout=5_000)
         assert bar.get_attribute("data-frame") == "50"
         assert int(bar.get_attribute("data-member")) >= 0
         page.wait_for_timeout(200)
@@ -150,7 +129,7 @@ def check_learning_rate_answered_in_the_browser(page: Page, gate: KernelGate) ->
         page.wait_for_timeout(800)
         assert path_d(page, 0) == before
         assert bar.get_attribute("data-member") == "-1"
-    _wait_d(page, before, timeout=15_000)
+    wait_path_change(page, 0, before, timeout=15_000)
     page.wait_for_function(
         "(sel) => document.querySelector(sel).innerText.includes('computed in')", arg=STATUS_LINE
     )

@@ -15,6 +15,7 @@ from playwright.sync_api import Page
 from jaxgrad_widgets.widgets.palette import START_COLORS
 
 from .pages import assert_no_console_errors, open_voila
+from .test_dashboard import set_learning_rate
 
 BOX = ".jgw-formula-box"
 STATUS = f"{BOX} .jgw-formula-status"
@@ -45,10 +46,10 @@ def wait_for_path(page: Page, other_than: str | None = None) -> str:
     return path_d(page)
 
 
-def status_is(page: Page, text: str, timeout: float = 60_000) -> None:
+def status_is(page: Page, text: str, timeout: float = 60_000, selector: str = STATUS) -> None:
     page.wait_for_function(
         "([sel, text]) => document.querySelector(sel).innerText === text",
-        arg=[STATUS, text],
+        arg=[selector, text],
         timeout=timeout,
     )
 
@@ -141,11 +142,7 @@ def test_the_previous_dashboard_answers_while_a_new_formula_builds(
     type_formula(page, formula)
     page.keyboard.press("Enter")
     status_is(page, f"building f(x, y) = {formula} ...", timeout=5_000)
-    entry = page.locator(f"{BOX} .jgw-grad-descent .jgw-controls .jgw-entry input").first
-    entry.click()
-    page.keyboard.press("Control+A")
-    page.keyboard.type("0.0234")  # off the slider's family: the kernel must answer
-    page.keyboard.press("Enter")
+    set_learning_rate(page, "0.0234")  # off the slider's family: the kernel must answer
     moved_path = wait_for_path(page, other_than=goldfield_path)
     assert page.locator(STATUS).first.inner_text() == f"building f(x, y) = {formula} ..."
     assert title.inner_text() == "f(x, y) = 2*x**2 - 4*x*y + y**4 + 2"  # still the old one
@@ -153,11 +150,7 @@ def test_the_previous_dashboard_answers_while_a_new_formula_builds(
 
     # Then the new dashboard replaces it, titled with the formula.
     status_is(page, f"ok: f(x, y) = {formula}")
-    page.wait_for_function(
-        "([sel, text]) => document.querySelector(sel).innerText === text",
-        arg=[f"{BOX} .jgw-grad-descent .jgw-title", f"f(x, y) = {formula}"],
-        timeout=30_000,
-    )
+    status_is(page, f"f(x, y) = {formula}", 30_000, selector=f"{BOX} .jgw-grad-descent .jgw-title")
     wait_for_path(page, other_than=moved_path)
     assert page.locator(f"{BOX} .jgw-grad-descent").count() == 1
     screenshot(page, "built")

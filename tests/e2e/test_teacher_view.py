@@ -7,6 +7,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page
 
+from jaxgrad_widgets.widgets.palette import START_COLORS
+
 from .pages import (
     assert_no_console_errors,
     open_lab_notebook,
@@ -15,7 +17,7 @@ from .pages import (
     run_all_cells_lab,
     run_all_cells_notebook7,
 )
-from .test_dashboard import ROOT, status_text, wait_for_dashboard
+from .test_dashboard import ROOT, _rgb, set_learning_rate, status_text, wait_for_dashboard
 
 DASHBOARD = """\
 from jaxgrad_widgets import GradDescentWidget
@@ -132,19 +134,15 @@ def check_start_colours(page: Page) -> None:
 
 
 def check_typed_learning_rate(page: Page) -> None:
-    entry = page.locator(f"{ROOT} .jgw-entry input").first
-    entry.click()
-    page.keyboard.press("Control+A")
-    page.keyboard.type("0.3")
-    page.keyboard.press("Enter")
+    set_learning_rate(page, "0.3")
     page.wait_for_function(
         "(sel) => document.querySelector(sel).innerText.includes('learning rate 0.3,')",
         arg=f"{ROOT} .jgw-status-line",
     )
-    assert entry.input_value() == "0.3"
+    assert page.locator(f"{ROOT} .jgw-entry input").first.input_value() == "0.3"
 
 
-def check_controls_layout(page: Page) -> None:
+def check_controls_layout(page: Page) -> dict:
     layout = page.evaluate(
         """(root) => {
              const dash = document.querySelectorAll(root)[0];
@@ -180,14 +178,21 @@ def check_keep_first_start(page: Page) -> None:
 
 
 def check_notes_and_ranges(page: Page) -> None:
-    """A diverged start is named in the loss plot, and a start far above is marked."""
-    page.locator(f"{ROOT} .jgw-loss text", has_text="↑").first.wait_for(state="attached")
+    """The start far above the others (the third, from f = 20.6; the others from 1.98) is
+    marked at the top in its colour, and the loss axis shows the two below instead of
+    stretching to it; no start diverges, so none is named so."""
+    loss = page.locator(ROOT).first.locator(".jgw-loss")
+    loss.locator("text", has_text="↑").first.wait_for(state="attached")
     notes = page.evaluate(
-        "(root) => [...document.querySelectorAll(root)[0].querySelectorAll('.jgw-loss text')]"
-        ".map(t => t.textContent)",
+        """(root) => [...document.querySelectorAll(root)[0].querySelectorAll('.jgw-loss text')]
+             .filter(t => t.textContent === '↑' || t.textContent === 'diverged')
+             .map(t => [t.textContent, getComputedStyle(t).fill])""",
         ROOT,
     )
-    assert "↑" in notes
+    assert notes == [["↑", _rgb(START_COLORS[2])]], notes
+    labels = loss.locator("g.axis").last.locator(".tick text").all_text_contents()
+    numbers = [float(t.replace("−", "-")) for t in labels if t.strip()]
+    assert numbers and max(numbers) < 10, labels
 
 
 # The extent (px) of the arrows on the first dashboard's map: the black path.

@@ -1,9 +1,22 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 
-import { Animator, findAnimator, type DebugEntry } from "../../js/animator";
+import { Animator, findAnimator } from "../../js/animator";
 import widget from "../../js/index";
 import type { TrackSpec } from "../../js/types";
-import { FakeMark, FakeModel, FakeScheduler, flush, ModelMark, packed, pathModel, proxyOf, wire } from "./fakes";
+import {
+  FakeMark,
+  FakeModel,
+  FakeScheduler,
+  flush,
+  ModelMark,
+  packed,
+  pathModel,
+  proxyOf,
+  slowMark,
+  startAnimator,
+  wire,
+  withDebugLog,
+} from "./fakes";
 
 // A little over 1/60 s, so float rounding never lands just under a whole frame.
 const FRAME_MS = 17;
@@ -20,18 +33,7 @@ interface Setup {
 async function setup(model: FakeModel = pathModel()): Promise<Setup> {
   const path = new FakeMark();
   const point = new FakeMark();
-  const marks: Record<string, FakeMark> = { path, point };
-  const resolved: string[] = [];
-  const scheduler = new FakeScheduler();
-  const animator = new Animator(model, {
-    scheduler,
-    resolve: async (id) => {
-      resolved.push(id);
-      return marks[id];
-    },
-  });
-  await animator.ready;
-  await flush();
+  const { animator, scheduler, resolved } = await startAnimator(model, { path, point });
   return { model, path, point, scheduler, animator, resolved };
 }
 
@@ -361,16 +363,9 @@ describe("changes from Python", () => {
   });
 
   it("does not write a mark again while it still holds equal data", async () => {
-    const path = new ModelMark();
-    const point = new ModelMark();
-    const model = pathModel();
-    const animator = new Animator(model, {
-      scheduler: new FakeScheduler(),
-      resolve: (id) => (id === "path" ? path : point),
-    });
+    const [path, point, model] = [new ModelMark(), new ModelMark(), pathModel()];
+    const { animator } = await startAnimator(model, { path, point });
     live.push(animator);
-    await animator.ready;
-    await flush();
     expect(path.calls.length).toBe(1);
 
     // A new run where only the point's row changed: the path is left alone.
@@ -392,15 +387,7 @@ describe("changes from Python", () => {
 
   it("past its frame budget leaves the remaining marks to the next animation frame", async () => {
     let time = 0;
-    const slow = (): FakeMark => {
-      const mark = new FakeMark();
-      const set = mark.set.bind(mark);
-      mark.set = (attrs) => {
-        time += 5; // bqplot redrawing the mark
-        set(attrs);
-      };
-      return mark;
-    };
+    const slow = (): FakeMark => slowMark(() => (time += 5)); // bqplot redrawing the mark
     const [path, point] = [slow(), slow()];
     const scheduler = new FakeScheduler();
     const model = pathModel();
@@ -511,16 +498,9 @@ describe("a multi-line mark", () => {
   });
 
   it("does not write equal lines again, comparing row by row", async () => {
-    const path = new ModelMark();
-    const point = new ModelMark();
-    const model = linesModel();
-    const animator = new Animator(model, {
-      scheduler: new FakeScheduler(),
-      resolve: (id) => (id === "path" ? path : point),
-    });
+    const [path, point, model] = [new ModelMark(), new ModelMark(), linesModel()];
+    const { animator } = await startAnimator(model, { path, point });
     live.push(animator);
-    await animator.ready;
-    await flush();
     expect(path.calls.length).toBe(1);
 
     // A new run, equal where it is drawn (row 1 differs past its length only).
@@ -545,19 +525,13 @@ describe("a multi-line mark", () => {
   });
 
   it("logs the points of every line in the debug log", async () => {
-    const g = globalThis as { __jgwDebug?: unknown; __jgwMarks?: DebugEntry[] };
-    g.__jgwDebug = true;
-    g.__jgwMarks = [];
-    try {
+    await withDebugLog(async (log) => {
       const s = await setup(linesModel());
       live.push(s.animator);
-      const marks = g.__jgwMarks.filter((e) => e.event === "mark");
+      const marks = log.filter((e) => e.event === "mark");
       expect(marks.find((e) => e.target === 0)!.points).toBe(6);
       expect(marks.find((e) => e.target === 1)!.points).toBe(6);
-    } finally {
-      delete g.__jgwDebug;
-      delete g.__jgwMarks;
-    }
+    });
   });
 
   it("leaves a mark alone while it has no finite point", async () => {

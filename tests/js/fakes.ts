@@ -4,7 +4,7 @@
  * and a hand-driven animation-frame scheduler.
  */
 
-import type { Scheduler } from "../../js/animator";
+import { Animator, type AnimatorOptions, type DebugEntry, type Scheduler } from "../../js/animator";
 import type { Listener, ModelLike, TrackSpec } from "../../js/types";
 
 export interface LogEntry {
@@ -164,6 +164,17 @@ export class FakeMark {
   }
 }
 
+/** A FakeMark whose every `set` first calls `cost()` (bqplot taking its time over it). */
+export function slowMark(cost: () => void): FakeMark {
+  const mark = new FakeMark();
+  const set = mark.set.bind(mark);
+  mark.set = (attrs) => {
+    cost();
+    set(attrs);
+  };
+  return mark;
+}
+
 export class FakeScheduler implements Scheduler {
   time = 1000;
   private nextId = 1;
@@ -211,6 +222,38 @@ export function wire(shape: number[], values: number[], byteOffset = 0): { shape
 /** Let queued microtasks (coalesced re-renders, target look-ups) run. */
 export async function flush(): Promise<void> {
   for (let i = 0; i < 5; i++) await Promise.resolve();
+}
+
+/** An Animator, settled, with the ids it looked up and its scheduler. */
+export interface Started {
+  animator: Animator;
+  scheduler: FakeScheduler;
+  resolved: string[];
+}
+
+/**
+ * An Animator of `model` whose targets and family control are `models[id]` (each id
+ * looked up is recorded), on a fresh FakeScheduler; `options` are passed on. Returns
+ * once the look-ups have settled and the first frame is drawn.
+ */
+export async function startAnimator(
+  model: ModelLike,
+  models: Record<string, unknown>,
+  options: AnimatorOptions = {},
+): Promise<Started> {
+  const resolved: string[] = [];
+  const scheduler = new FakeScheduler();
+  const animator = new Animator(model, {
+    scheduler,
+    resolve: async (id) => {
+      resolved.push(id);
+      return models[id];
+    },
+    ...options,
+  });
+  await animator.ready;
+  await flush();
+  return { animator, scheduler, resolved };
 }
 
 /** A model with one path (prefix) and one current point, 5 frames, resolved through `resolve`. */
@@ -269,5 +312,22 @@ export class ModelMark extends FakeMark {
 
   get(name: string): unknown {
     return this.attrs[name];
+  }
+}
+
+/**
+ * Run `body` with the Player's debug log on, handing it the log's entries; the log
+ * is off again afterwards, whatever happens.
+ */
+export async function withDebugLog(body: (log: DebugEntry[]) => Promise<void>): Promise<void> {
+  const g = globalThis as { __jgwDebug?: unknown; __jgwMarks?: DebugEntry[] };
+  const log: DebugEntry[] = [];
+  g.__jgwDebug = true;
+  g.__jgwMarks = log;
+  try {
+    await body(log);
+  } finally {
+    delete g.__jgwDebug;
+    delete g.__jgwMarks;
   }
 }

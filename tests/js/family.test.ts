@@ -5,9 +5,8 @@
 
 import { afterEach, describe, expect, it } from "vitest";
 
-import { Animator, type DebugEntry } from "../../js/animator";
-import type { TrackSpec } from "../../js/types";
-import { FakeMark, FakeModel, FakeScheduler, flush, packed, packedFamily } from "./fakes";
+import type { Animator } from "../../js/animator";
+import { FakeMark, FakeModel, FakeScheduler, flush, packed, packedFamily, slowMark, startAnimator, withDebugLog } from "./fakes";
 
 const FRAME_MS = 17;
 const STEPS = [0, 1, 2, 3, 4];
@@ -17,10 +16,11 @@ const runY = (r: number): number[] => STEPS.map((i) => 10 * r + i);
 const memberY = (m: number, r: number): number[] => STEPS.map((i) => 100 * (m + 1) + 10 * r + i);
 
 function familyModel(extra: Record<string, unknown> = {}): FakeModel {
-  const tracks: TrackSpec[] = [
-    { target: 0, kind: "lines", x: "px", y: "py", lengths: { $: "lengths" } as unknown as number[] },
-    { target: 1, kind: "points", x: "px", y: "py", lengths: { $: "lengths" } as unknown as number[] },
-    { target: 2, kind: "vline", low: { $: "low" } as unknown as number, high: { $: "high" } as unknown as number },
+  // A track layout as Python sends it: slot references, resolved in the browser.
+  const tracks = [
+    { target: 0, kind: "lines", x: "px", y: "py", lengths: { $: "lengths" } },
+    { target: 1, kind: "points", x: "px", y: "py", lengths: { $: "lengths" } },
+    { target: 2, kind: "vline", low: { $: "low" }, high: { $: "high" } },
   ];
   return new FakeModel({
     targets: ["IPY_MODEL_paths", "IPY_MODEL_marker", "IPY_MODEL_loss"],
@@ -61,18 +61,8 @@ async function setup(model: FakeModel = familyModel(), value = 0.15): Promise<Se
   const control = new FakeModel({ value });
   const [paths, marker, loss] = [new FakeMark(), new FakeMark(), new FakeMark()];
   const models: Record<string, unknown> = { paths, marker, loss, lr: control };
-  const resolved: string[] = [];
-  const scheduler = new FakeScheduler();
-  const animator = new Animator(model, {
-    scheduler,
-    resolve: async (id) => {
-      resolved.push(id);
-      return models[id];
-    },
-  });
+  const { animator, scheduler, resolved } = await startAnimator(model, models);
   live.push(animator);
-  await animator.ready;
-  await flush();
   return { model, control, paths, marker, loss, scheduler, animator, resolved, models };
 }
 
@@ -310,57 +300,38 @@ describe("the control listener", () => {
 
 describe("what a switch tells", () => {
   it("notifies subscribers and logs a member entry", async () => {
-    const g = globalThis as { __jgwDebug?: unknown; __jgwMarks?: DebugEntry[] };
-    try {
-      const s = await setup();
-      const seen: number[] = [];
-      s.animator.subscribe((a) => seen.push(a.member));
-      g.__jgwDebug = true;
-      g.__jgwMarks = [];
+    const s = await setup();
+    const seen: number[] = [];
+    s.animator.subscribe((a) => seen.push(a.member));
+    await withDebugLog(async (log) => {
       move(s, 0.3);
       await flush();
       expect(seen).toContain(2);
-      const entries = g.__jgwMarks.filter((e) => e.event === "member");
+      const entries = log.filter((e) => e.event === "member");
       expect(entries.length).toBe(1);
       expect(entries[0].member).toBe(2);
       expect(typeof entries[0].t).toBe("number");
       expect(entries[0].ms).toBeGreaterThanOrEqual(0);
       move(s, 0.3 * (1 + 1e-12)); // the same member: no switch
       await flush();
-      expect(g.__jgwMarks.filter((e) => e.event === "member").length).toBe(1);
-    } finally {
-      delete g.__jgwDebug;
-      delete g.__jgwMarks;
-    }
+      expect(log.filter((e) => e.event === "member").length).toBe(1);
+    });
   });
 });
 
 describe("a member switch is drawn first figure first", () => {
   it("writes the paths in the key press and the other marks on the next frame", async () => {
     let time = 0;
-    const slow = (): FakeMark => {
-      const mark = new FakeMark();
-      const set = mark.set.bind(mark);
-      mark.set = (attrs) => {
-        time += 2; // bqplot taking in a mark's new data
-        set(attrs);
-      };
-      return mark;
-    };
+    const slow = (): FakeMark => slowMark(() => (time += 2)); // bqplot taking in a mark's new data
     const control = new FakeModel({ value: 0.15 });
     const [paths, marker, loss] = [slow(), slow(), slow()];
     const models: Record<string, unknown> = { paths, marker, loss, lr: control };
-    const scheduler = new FakeScheduler();
-    const animator = new Animator(familyModel(), {
-      scheduler,
-      resolve: (id) => models[id],
+    const { animator, scheduler } = await startAnimator(familyModel(), models, {
       frameBudgetMs: 8,
       switchBudgetMs: 1,
       clock: () => time,
     });
     live.push(animator);
-    await animator.ready;
-    await flush();
     scheduler.frame();
     const before = [paths.calls.length, marker.calls.length];
 

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 
 import { Animator } from "../../js/animator";
 import * as tracks from "../../js/tracks";
-import { FakeMark, FakeModel, FakeScheduler, flush, packed, packedFamily } from "./fakes";
+import { FakeMark, FakeModel, flush, packed, packedFamily, startAnimator } from "./fakes";
 
 vi.mock("../../js/tracks", async (importOriginal) => {
   const original = await importOriginal<typeof import("../../js/tracks")>();
@@ -41,11 +41,8 @@ describe("member buffer maps", () => {
     });
     const control = new FakeModel({ value: 2 });
     const path = new FakeMark();
-    const scheduler = new FakeScheduler();
-    const animator = new Animator(model, { scheduler, resolve: (id) => (id === "lr" ? control : path) });
+    const { animator, scheduler } = await startAnimator(model, { lr: control, path });
     live.push(animator);
-    await animator.ready;
-    await flush();
     expect(animator.member).toBe(0);
     model.fromKernel({ playing: true });
     scheduler.frame();

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { Animator } from "../../js/animator";
 import widget from "../../js/index";
 import { SPEEDS, renderTransport, type TransportElements } from "../../js/transport";
-import { FakeMark, FakeModel, FakeScheduler, flush, packed, packedFamily, pathModel, proxyOf } from "./fakes";
+import { FakeMark, FakeModel, FakeScheduler, flush, packed, packedFamily, pathModel, proxyOf, startAnimator } from "./fakes";
 
 interface View {
   model: FakeModel;
@@ -21,21 +21,41 @@ afterEach(() => {
   document.body.innerHTML = "";
 });
 
-async function view(model: FakeModel = pathModel()): Promise<View> {
+/** A bar over an animator of `model`; `others` are more models by id (a family control). */
+async function view(model: FakeModel = pathModel(), others: Record<string, unknown> = {}): Promise<View> {
   const path = new FakeMark();
   const point = new FakeMark();
-  const scheduler = new FakeScheduler();
-  const animator = new Animator(model, {
-    scheduler,
-    resolve: (id) => (id === "path" ? path : point),
-  });
-  await animator.ready;
-  await flush();
+  const { animator, scheduler } = await startAnimator(model, { path, point, ...others });
   const el = document.createElement("div");
   document.body.appendChild(el);
   const { elements: ui, cleanup } = renderTransport(model, el, animator);
   cleanups.push(cleanup, () => animator.dispose());
   return { model, path, scheduler, animator, el, ui, cleanup };
+}
+
+interface TwoViews {
+  el1: HTMLElement;
+  el2: HTMLElement;
+  stop1: () => void;
+  stop2: () => void;
+  stopModel: () => void;
+}
+
+/**
+ * Two views of one widget (the same widget shown by two cells), through the
+ * widget's own initialize and render, with animation frames from `scheduler`.
+ */
+function twoViews(model: FakeModel, scheduler: FakeScheduler): TwoViews {
+  vi.stubGlobal("requestAnimationFrame", (cb: FrameRequestCallback) => scheduler.request(cb));
+  vi.stubGlobal("cancelAnimationFrame", (id: number) => scheduler.cancel(id));
+  const stopModel = widget.initialize({ model: proxyOf(model) });
+  const el1 = document.createElement("div");
+  const el2 = document.createElement("div");
+  document.body.append(el1, el2);
+  const stop1 = widget.render({ model: proxyOf(model), el: el1 });
+  const stop2 = widget.render({ model: proxyOf(model), el: el2 });
+  cleanups.push(stop1, stop2, stopModel);
+  return { el1, el2, stop1, stop2, stopModel };
 }
 
 function byTestId(el: HTMLElement, id: string): HTMLElement {
@@ -249,19 +269,8 @@ describe("the family", () => {
   }
 
   it("writes data-member and data-family-size, only when they change", async () => {
-    const model = familyModel();
     const control = new FakeModel({ value: 0.5 });
-    const path = new FakeMark();
-    const animator = new Animator(model, {
-      scheduler: new FakeScheduler(),
-      resolve: (id) => (id === "lr" ? control : path),
-    });
-    await animator.ready;
-    await flush();
-    const el = document.createElement("div");
-    document.body.appendChild(el);
-    const { elements: ui, cleanup } = renderTransport(model, el, animator);
-    cleanups.push(cleanup, () => animator.dispose());
+    const { model, path, ui } = await view(familyModel(), { lr: control });
     expect(ui.root.dataset.member).toBe("-1");
     expect(ui.root.dataset.familySize).toBe("2");
 
@@ -291,15 +300,7 @@ describe("the family", () => {
     const control = new FakeModel({ value: 0.25 });
     const path = new FakeMark();
     model.widget_manager = { get_model: async (id: string) => (id === "lr" ? control : path) };
-    vi.stubGlobal("requestAnimationFrame", () => 0);
-    vi.stubGlobal("cancelAnimationFrame", () => undefined);
-    const stopModel = widget.initialize({ model: proxyOf(model) });
-    const el1 = document.createElement("div");
-    const el2 = document.createElement("div");
-    document.body.append(el1, el2);
-    const stop1 = widget.render({ model: proxyOf(model), el: el1 });
-    const stop2 = widget.render({ model: proxyOf(model), el: el2 });
-    cleanups.push(stop1, stop2, stopModel);
+    const { el2, stopModel } = twoViews(model, new FakeScheduler());
     await flush();
     expect(control.listenerCount("change:value")).toBe(1);
     expect(byTestId(el2, "jgw-transport").dataset.member).toBe("0");
@@ -328,16 +329,7 @@ describe("views and cleanup", () => {
     const point = new FakeMark();
     model.widget_manager = { get_model: async (id: string) => (id === "path" ? path : point) };
     const scheduler = new FakeScheduler();
-    vi.stubGlobal("requestAnimationFrame", (cb: FrameRequestCallback) => scheduler.request(cb));
-    vi.stubGlobal("cancelAnimationFrame", (id: number) => scheduler.cancel(id));
-
-    const stopModel = widget.initialize({ model: proxyOf(model) });
-    const el1 = document.createElement("div");
-    const el2 = document.createElement("div");
-    document.body.append(el1, el2);
-    const stop1 = widget.render({ model: proxyOf(model), el: el1 });
-    const stop2 = widget.render({ model: proxyOf(model), el: el2 });
-    cleanups.push(stop1, stop2, stopModel);
+    const { el1, el2, stop2, stopModel } = twoViews(model, scheduler);
     await flush();
     path.calls.length = 0;
 

@@ -3,6 +3,7 @@
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from compiles import compiled_during
 
 from jaxgrad_widgets import DerivativeWidget, parse_formula
 from jaxgrad_widgets.engine import Objective, ObjectiveError, critical_points_1d
@@ -92,17 +93,23 @@ def _wiggle(x):
     return jnp.sin(3 * x) + 0.1 * x
 
 
-def test_many_critical_points_are_narrowed_together(monkeypatch):
-    """sin(3x) + 0.1x has six critical points in (-3, 3): every bisection step is one
-    compiled call for all of them (it was sixty un-jitted gradients per point, 9 s)."""
+@pytest.fixture
+def derivative_orders(monkeypatch):
+    """The order asked of every call of derivatives_on the test makes, in turn."""
     from jaxgrad_widgets.engine import derivatives
 
-    calls = []
+    orders = []
     real = derivatives.derivatives_on
     monkeypatch.setattr(derivatives, "derivatives_on",
-                        lambda *a, **k: calls.append(a[2]) or real(*a, **k))  # fmt: skip
+                        lambda *a, **k: orders.append(a[2]) or real(*a, **k))  # fmt: skip
+    return orders
+
+
+def test_many_critical_points_are_narrowed_together(derivative_orders):
+    """sin(3x) + 0.1x has six critical points in (-3, 3): every bisection step is one
+    compiled call for all of them (it was sixty un-jitted gradients per point, 9 s)."""
     found = critical_points_1d(Objective(_wiggle), (-3, 3))
-    assert len(calls) <= 60 + 3
+    assert len(derivative_orders) <= 60 + 3
     # f' = 3 cos(3x) + 0.1 = 0: 3x = ±arccos(-1/30) + 2πk; f'' = -9 sin(3x) gives the kind.
     angle = np.arccos(-1 / 30)
     roots = sorted(
@@ -116,13 +123,8 @@ def test_many_critical_points_are_narrowed_together(monkeypatch):
     assert [kind for _, kind in found] == kinds
 
 
-def test_only_a_flat_critical_point_needs_the_higher_derivatives(monkeypatch):
-    from jaxgrad_widgets.engine import derivatives
-
-    orders = []
-    real = derivatives.derivatives_on
-    monkeypatch.setattr(derivatives, "derivatives_on",
-                        lambda *a, **k: orders.append(a[2]) or real(*a, **k))  # fmt: skip
+def test_only_a_flat_critical_point_needs_the_higher_derivatives(derivative_orders):
+    orders = derivative_orders
     critical_points_1d(Objective(_wiggle), (-3, 3))
     assert max(orders) == 2  # f'' decides every point
     orders.clear()
@@ -155,21 +157,12 @@ def test_the_eighth_derivative_is_a_taylor_series():
 
 
 def test_opening_compiles_a_few_shapes_and_a_drag_none():
-    import jax.monitoring
-
-    compiles = []
-
-    def listen(name, seconds, **_):
-        if "backend_compile" in name:
-            compiles.append(name)
-
     w = DerivativeWidget(parse_formula("sin(3*x) + 0.1*x", ("x",)).function, order=3)
     # One evaluator per (order, bucket of points), not one per length.
     assert len(w.objective._derivative_evaluators) <= 6
-    jax.monitoring.register_event_duration_secs_listener(listen)
-    try:
+
+    def drag():
         for x in (-1.0, 0.25, 2.5, 1.0):
             w.x = x
-    finally:
-        jax.monitoring.unregister_event_duration_listener(listen)
-    assert compiles == []
+
+    assert compiled_during(drag) == []

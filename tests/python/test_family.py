@@ -8,6 +8,7 @@ import optax
 import pytest
 
 from jaxgrad_widgets.engine import (
+    DEFAULT_LIMITS,
     Descent,
     DescentConfigError,
     Family,
@@ -198,13 +199,13 @@ def test_unjittable_objectives_run_one_member_after_another(finals):
 
 
 # ----------------------------------------------------------------------------- errors
-def _error(gold, exception, message, optimizer="sgd", limits=None, **kwargs):
-    descent = descent_for(gold, optimizer, limits) if limits else descent_for(gold, optimizer)
-    request = {"starts": [[0.1, 0.1]], "steps": 10, "values": [0.1, 0.2], **kwargs}
+def _error(gold, exception, message, optimizer="sgd", limits=DEFAULT_LIMITS, *,
+           starts=((0.1, 0.1),), steps=10, **kwargs):  # fmt: skip
+    """A family of ``gold`` with these arguments raises ``exception`` saying ``message``."""
     with pytest.raises(exception) as info:
-        descent.family(request.pop("starts"), request.pop("steps"), **request)
+        descent_for(gold, optimizer, limits).family(starts, steps, **{"values": [0.1, 0.2],
+                                                                     **kwargs})  # fmt: skip
     assert str(info.value) == message
-    return info
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from compiles import compiled_during
 
 from jaxgrad_widgets import parse_formula
 from jaxgrad_widgets.engine import (
@@ -110,30 +111,12 @@ def test_bad_bounds_are_explained(bounds, message):
 
 
 # ---------------------------------------------------------------------- opening fast
-def _events(action):
-    """The names of the XLA compilations ``action`` caused."""
-    import jax.monitoring
-
-    names = []
-
-    def listen(name, seconds, **_):
-        if "backend_compile" in name:
-            names.append(name)
-
-    jax.monitoring.register_event_duration_secs_listener(listen)
-    try:
-        action()
-    finally:
-        jax.monitoring.unregister_event_duration_listener(listen)
-    return names
-
-
 def test_a_grid_of_any_size_compiles_its_evaluation_once():
     obj = Objective(parse_formula("sin(x)*cos(y) + 0.1*(x**2 + y**2)").function)
-    assert _events(lambda: grid_values(obj, [(-4, 4), (-4, 4)], 48))
+    assert compiled_during(lambda: grid_values(obj, [(-4, 4), (-4, 4)], 48))
     for resolution in (120, 200, 33):
-        assert _events(lambda r=resolution: grid_values(obj, [(-4, 4), (-4, 4)], r)) == []
-    assert _events(lambda: curve_values(obj, (-4, 4), 400)) == []
+        assert compiled_during(lambda r=resolution: grid_values(obj, [(-4, 4), (-4, 4)], r)) == []
+    assert compiled_during(lambda: curve_values(obj, (-4, 4), 400)) == []
 
 
 def test_minima_of_a_function_without_data_are_found_without_compiling_a_descent():

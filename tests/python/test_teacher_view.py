@@ -7,6 +7,7 @@ import pytest
 from jaxgrad_widgets import GradDescentWidget
 from jaxgrad_widgets.functions import goldfield
 from jaxgrad_widgets.widgets.panels.marks import ARROW_FRACTION
+from jaxgrad_widgets.widgets.player import unpack_wire
 
 
 @pytest.fixture
@@ -41,28 +42,26 @@ def test_a_typed_momentum_is_kept_exactly():
     w.controls.entries["momentum"].value = "0.95"
     assert w.hyperparameters["momentum"] == 0.95
     # A box of a hyperparameter the optimizer does not take changes nothing.
+    hyperparameters, runs = dict(w.hyperparameters), w.scheduler.runs
     w.controls.entries["b1"].value = "0.5"
-    assert "b1" not in w.hyperparameters or w.hyperparameters["b1"] != 0.5
+    assert w.hyperparameters == hyperparameters and w.scheduler.runs == runs
 
 
 def test_arrows_say_how_steep_it_is(widget):
     width = widget.bounds[0][1] - widget.bounds[0][0]
-    ax, px = widget.player.buffers["map.ax"], widget.player.buffers["map.px"]
-
-    def decoded(entry):
-        return np.frombuffer(entry["data"], "<f4").reshape(entry["shape"])
-
-    ax, ay = decoded(ax), decoded(widget.player.buffers["map.ay"])
-    px, py = decoded(px), decoded(widget.player.buffers["map.py"])
-    lengths = np.hypot(ax - px, ay - py)
+    lengths = _arrow_lengths(widget)
     # Converged on a minimum (|grad| about 1e-4): no arrow to speak of.
     assert lengths[:, -1].max() < 1e-4 * width
     # On a steep wall: nearly the cap.
     steep = GradDescentWidget(goldfield, start=(1.9, -1.9))
-    sx = decoded(steep.player.buffers["map.ax"]) - decoded(steep.player.buffers["map.px"])
-    sy = decoded(steep.player.buffers["map.ay"]) - decoded(steep.player.buffers["map.py"])
     cap = ARROW_FRACTION * (steep.bounds[0][1] - steep.bounds[0][0])
-    assert 0.8 * cap < np.hypot(sx, sy)[0, 0] <= cap
+    assert 0.8 * cap < _arrow_lengths(steep)[0, 0] <= cap
+
+
+def _arrow_lengths(w):
+    """Each arrow's length at each step, as the browser receives them."""
+    arrays = unpack_wire(w.player.buffer_layout, w.player.buffer_data)
+    return np.hypot(arrays["map.ax"] - arrays["map.px"], arrays["map.ay"] - arrays["map.py"])
 
 
 def test_the_start_buttons_do_what_they_say(widget):

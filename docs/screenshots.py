@@ -33,6 +33,8 @@ SHOTS = [
     ("mle_gaussian.ipynb", ".jgw-grad-descent", 1, "minibatch.png"),
     ("your_own_function.ipynb", ".jgw-formula-box", 0, "formula.png"),
     ("linear_regression.ipynb", ".jgw-grad-descent", 0, "regression.png"),
+    ("goldfield.ipynb", ".jgw-grad-descent", 1, "families.png"),
+    ("goldfield.ipynb", ".jgw-race", 0, "race.png"),
 ]
 
 

@@ -16,6 +16,7 @@ from .widgets import (
     FormulaBox,
     GradDescentWidget,
     Player,
+    RaceWidget,
     SurfaceView,
 )
 
@@ -31,6 +32,7 @@ __all__ = [
     "FormulaError",
     "GradDescentWidget",
     "Player",
+    "RaceWidget",
     "SurfaceView",
     "__version__",
     "parse_formula",

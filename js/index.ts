@@ -2,11 +2,12 @@
  * The anywidget module of the Player (jaxgrad_widgets/widgets/player.py).
  *
  * `initialize` runs once per widget model and owns playback (one animator per
- * model, so two views of one widget do not both drive the marks); `render` runs
- * once per view and draws that view's transport bar.
+ * model, so two views of one widget do not both drive the marks) and the raster
+ * (js/raster.ts); `render` runs once per view and draws that view's transport bar.
  */
 
 import { Animator, findAnimator, type AnimatorOptions } from "./animator";
+import { RasterLayer } from "./raster";
 import { ensureStyle } from "./theme";
 import { renderTransport } from "./transport";
 import type { ModelLike } from "./types";
@@ -35,7 +36,11 @@ function once(cleanup: () => void): () => void {
 function initialize({ model, signal }: InitializeProps, options: AnimatorOptions = {}): () => void {
   if (typeof document !== "undefined") ensureStyle(document);
   const animator = new Animator(model, options);
-  const cleanup = once(() => animator.dispose());
+  const raster = new RasterLayer(model, { resolve: options.resolve });
+  const cleanup = once(() => {
+    animator.dispose();
+    raster.dispose();
+  });
   signal?.addEventListener("abort", cleanup);
   return cleanup;
 }

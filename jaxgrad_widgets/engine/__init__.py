@@ -12,6 +12,7 @@ Example:
 """
 
 from .advice import stable_learning_rate
+from .basins import Basins, BasinsJob, basins_of_attraction
 from .chunked import ChunkedRun
 from .derivatives import (
     check_order,
@@ -51,6 +52,8 @@ from .landscape import (
 from .minibatch import MAX_SEED, Minibatch, data_arguments
 from .objective import NotJittableWarning, Objective
 from .optimizers import OPTIMIZERS, Hyperparameter, OptimizerSpec, resolve_optimizer
+from .race import Race, race
+from .sweep import Sweep, SweepJob, learning_rate_sweep
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -58,6 +61,8 @@ __all__ = [
     "FINALS_CHECK_EVERY",
     "MAX_SEED",
     "OPTIMIZERS",
+    "Basins",
+    "BasinsJob",
     "ChunkedRun",
     "CriticalPoint",
     "Descent",
@@ -74,7 +79,11 @@ __all__ = [
     "ObjectiveError",
     "OptimizerError",
     "OptimizerSpec",
+    "Race",
+    "Sweep",
+    "SweepJob",
     "Trajectories",
+    "basins_of_attraction",
     "check_bounds",
     "check_order",
     "check_steps",
@@ -91,7 +100,9 @@ __all__ = [
     "final_points",
     "find_minima",
     "grid_values",
+    "learning_rate_sweep",
     "nth_derivative",
+    "race",
     "resolve_optimizer",
     "stable_learning_rate",
     "stationary_kind",

@@ -11,6 +11,7 @@ from .derivative import DerivativeWidget
 from .formula_box import FormulaBox
 from .grad_descent import GradDescentWidget
 from .player import Player
+from .race import RaceWidget
 from .surface import SurfaceView
 
 __all__ = [
@@ -19,5 +20,6 @@ __all__ = [
     "FormulaBox",
     "GradDescentWidget",
     "Player",
+    "RaceWidget",
     "SurfaceView",
 ]

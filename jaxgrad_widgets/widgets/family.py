@@ -1,12 +1,15 @@
-"""The learning-rate family: runs at the slider's neighbouring positions, ahead of time.
+"""The learning-rate family: runs along the slider's positions, per combination of inputs.
 
 A learning-rate key press moves the slider one position. The browser can answer it
 with no kernel round trip if it already holds the run at that position, so after each
 change the dashboard computes the runs at the positions around the current one (one
 engine call for all of them) within a byte budget, and hands them to the Player. When
 Python then hears of the new value, the run is already here: it is *adopted*, not
-recomputed. Runs are kept per combination of the other inputs (the state's key) and
-dropped when any of them changes.
+recomputed. The family also holds the *sweep*: where every position's run ends, from
+one finals-only call over the whole grid (the sweep panel, ``w.learning_rate_sweep()``).
+Both are the same family of runs, along the same grid, kept per combination of the
+other inputs (the state's key) and dropped together when any of them changes; a move
+of the learning rate keeps both.
 
 Example:
     >>> grid = RateGrid(-5.0, 1.0, 0.01)
@@ -25,6 +28,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..engine import Trajectories
+from ..engine.sweep import Sweep
 
 #: The largest family handed to the browser, in bytes of float32 data: a window of 41
 #: positions of 16 paths x 1001 steps would be over 5 MB, and Voila sends all widget
@@ -121,6 +125,7 @@ class LearningRateFamily:
         self.positions = positions
         self._key: Any = None
         self._runs: dict[int, Trajectories] = {}
+        self._sweep: Sweep | None = None
 
     def window(self, center: int, member_bytes: int, member_seconds: float = 0.0) -> list[int]:
         """The positions to hold around ``center``: as many as the byte budget and
@@ -151,8 +156,7 @@ class LearningRateFamily:
     ) -> list[tuple[float, Trajectories]]:
         """The runs at ``positions`` for inputs ``key``: those held, and the others from
         one call of ``compute(values)``. Runs of other keys or outside are dropped."""
-        if key != self._key:
-            self._key, self._runs = key, {}
+        self._use(key)
         missing = [i for i in positions if i not in self._runs]
         if missing:
             runs = compute([self.grid.value(i) for i in missing])
@@ -160,5 +164,18 @@ class LearningRateFamily:
         self._runs = {i: self._runs[i] for i in positions}
         return [(self.grid.value(i), self._runs[i]) for i in positions]
 
+    def _use(self, key: Any) -> None:
+        if key != self._key:
+            self._key, self._runs, self._sweep = key, {}, None
+
+    def sweep(self, key: Any) -> Sweep | None:
+        """The sweep over the whole grid for inputs ``key``, if it was computed."""
+        return self._sweep if key == self._key else None
+
+    def keep_sweep(self, key: Any, sweep: Sweep) -> None:
+        """Hold ``sweep`` (over this grid) for inputs ``key``."""
+        self._use(key)
+        self._sweep = sweep
+
     def clear(self) -> None:
-        self._key, self._runs = None, {}
+        self._key, self._runs, self._sweep = None, {}, None

@@ -29,8 +29,9 @@ Example:
 from __future__ import annotations
 
 import html
+import math
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import ipywidgets
@@ -53,7 +54,9 @@ from ..engine import (
     stable_learning_rate,
     suggest_bounds,
 )
+from ..engine.basins import Basins, BasinsJob
 from ..engine.shared import shared_objective
+from ..engine.sweep import Sweep, SweepJob
 from ..functions import FunctionInfo, describe
 from .companion import Companion
 from .display import DisplayTransforms
@@ -70,9 +73,10 @@ from .panels import (
     RunView,
     StatusPanel,
     SurfacePanel,
+    SweepPanel,
 )
 from .requests import dragged_starts, lock_from_controls, parse_number, placed_starts
-from .scheduler import Scheduler
+from .scheduler import COMPUTE_BUDGET, Scheduler
 from .stage import Panel, Stage
 from .state import INPUT_NAMES, DescentState, Inputs, check_starts, parse_dims
 from .status import shown_errors, start_rows
@@ -82,6 +86,11 @@ DEFAULT_MAX_STARTS = 16
 #: A gradient slower than this (seconds) is too slow to search for minima: the search
 #: takes about 1,600 gradients (a few hundred Adam steps from a few candidates).
 SLOW_GRADIENT = 0.01
+#: The sweep panel's whole grid may take this long (seconds) in the background; a
+#: slower objective's sweep takes every k-th rate of the slider instead.
+SWEEP_SECONDS = 10.0
+#: The basin layer's grid side: 65,536 starts, 64 KB to the browser.
+BASINS_RESOLUTION = 256
 
 
 class _Required(traitlets.Any):
@@ -146,6 +155,10 @@ class GradDescentWidget(ipywidgets.VBox):
     map_dims = traitlets.Tuple(traitlets.Int(), traitlets.Int(), default_value=(0, 1))
     view = traitlets.Enum(VIEWS, default_value="map")
     log_loss = traitlets.Bool(False)
+    #: Show the learning-rate sweep panel (final loss at every rate of the slider).
+    show_sweep = traitlets.Bool(False)
+    #: Paint the map by the minimum a run from each point reaches (a map only).
+    show_basins = traitlets.Bool(False)
     frame = traitlets.Int(0)
     batch_size = traitlets.Int(0)
     seed = traitlets.Int(0)
@@ -360,12 +373,18 @@ class GradDescentWidget(ipywidgets.VBox):
         boxes.append(self._loss_box)
         if self.companion_view is not None:
             boxes.append(self._companion_box)
+        if self.show_sweep and self.sweep_panel is not None:
+            boxes.append(self._sweep_box)
         return boxes
 
     def _layout(self) -> list[ipywidgets.Widget]:
+        map_parts = [self.map.figure]
+        if isinstance(self.map, MapPanel):
+            map_parts.append(self.map.basins.legend)
         self._map_box = ipywidgets.Box(
-            [self.map.figure], layout=ipywidgets.Layout(flex="1 1 380px", max_width="560px")
-        )
+            map_parts, layout=ipywidgets.Layout(flex="1 1 380px", max_width="560px",
+                                                flex_flow="column"),
+        )  # fmt: skip
         self._surface_box = ipywidgets.Box(
             [self.surface] if self.surface else [],
             layout=ipywidgets.Layout(flex="1 1 380px", max_width="600px"),
@@ -377,6 +396,10 @@ class GradDescentWidget(ipywidgets.VBox):
             [self.companion_view.figure] if self.companion_view else [],
             layout=ipywidgets.Layout(flex="1 1 300px"),
         )
+        # The sweep's figure is made when it is first shown (a dashboard without it
+        # costs no widgets for it).
+        self.sweep_panel: SweepPanel | None = None
+        self._sweep_box = ipywidgets.Box([], layout=ipywidgets.Layout(flex="1 1 340px"))
         self.plots = ipywidgets.HBox(
             self._plot_boxes(), layout=ipywidgets.Layout(width="100%", flex_flow="row wrap")
         )
@@ -421,6 +444,8 @@ class GradDescentWidget(ipywidgets.VBox):
         cp.on_dims = self._dims_moved
         cp.on_view = lambda view: self._guard(setattr, self, "view", view)
         cp.on_log = lambda log: self._guard(setattr, self, "log_loss", log)
+        cp.on_sweep = lambda on: self._guard(setattr, self, "show_sweep", on)
+        cp.on_basins = lambda on: self._guard(setattr, self, "show_basins", on)
         cp.on_remove = lambda: self._guard(self.remove_start)
         cp.on_clear = lambda: self._guard(self.clear_starts)
         self.map.connect(self._start_moved, self._starts_placed)
@@ -506,6 +531,7 @@ class GradDescentWidget(ipywidgets.VBox):
                 self.scheduler.cancel()
                 self._show_run(run, fast=True)
                 self._say_computed(run, "held in the browser, from the learning-rate family")
+                self._plan_panels()
                 self._plan_family()
                 return
         self._recompute()
@@ -646,6 +672,39 @@ class GradDescentWidget(ipywidgets.VBox):
             self.loss_view.set_log(self.log_loss)
             self._guard(self._publish)
 
+    @traitlets.observe("show_sweep")
+    def _sweep_shown(self, _change: dict[str, Any]) -> None:
+        if not hasattr(self, "plots"):
+            return
+
+        def apply() -> None:
+            if self.show_sweep and self.sweep_panel is None:
+                self.sweep_panel = SweepPanel()
+                self.sweep_panel.on_rate = self._rate_clicked
+                self._sweep_box.children = [self.sweep_panel.figure]
+            self.control_panel.show_layers(self.show_sweep, self._basins_on())
+            self.plots.children = self._plot_boxes()
+            self._plan_panels()
+
+        self._guard(apply)
+
+    @traitlets.observe("show_basins")
+    def _basins_shown(self, _change: dict[str, Any]) -> None:
+        if not hasattr(self, "plots"):
+            return
+
+        def apply() -> None:
+            if self.show_basins and self.one_dimensional:
+                self.set_trait("show_basins", False)
+                raise ObjectiveError(f"basins need a map: {self.objective.name} has one parameter")
+            self.control_panel.show_layers(self.show_sweep, self.show_basins)
+            if not self.show_basins:
+                self._shown_basins = None
+                self.map.basins.hide(self.player)
+            self._plan_panels()
+
+        self._guard(apply)
+
     def _active_panels(self) -> list[Panel]:
         """The panels that draw the current run."""
         panels: list[Panel] = [self.map, self.loss_view]
@@ -677,6 +736,7 @@ class GradDescentWidget(ipywidgets.VBox):
     def _run_done(self, run: Trajectories, fast: bool, seconds: float) -> None:
         self._show_run(run, fast)
         self._say_computed(run, f"computed in {seconds * 1e3:.1f} ms")
+        self._plan_panels()
         self._plan_family()
 
     def _run_partial(self, run: Trajectories) -> None:
@@ -760,6 +820,146 @@ class GradDescentWidget(ipywidgets.VBox):
     def _show_message(self, message: str, is_error: bool) -> None:
         self.message = message
         self.status_panel.say(message, is_error)
+
+    # ------------------------------------------------------------------ whole families
+    def _basins_on(self) -> bool:
+        return self.show_basins and not self.one_dimensional
+
+    def _plan_panels(self) -> None:
+        """The sweep and the basins for the current inputs: computed after the run, in
+        the background, unless they are shown already (the sweep's marker then moves)."""
+        if self._basins_on() and self._basins_key() != self._shown_basins:
+            self.scheduler.later("basins", self._basins_work)
+            if kernel_loop() is None:  # a script or a test: nothing runs later
+                self._guard(lambda: list(self._basins_work()))
+        if self.show_sweep and self.sweep_panel is not None:
+            self._plan_sweep()
+
+    def _plan_sweep(self) -> None:
+        state = self.state
+        held = self.family.sweep(state.key)
+        if self._shown_sweep == state.key:
+            self.sweep_panel.set_rate(state.inputs.learning_rate)
+        elif held is not None:
+            self._shown_sweep = state.key
+            self.sweep_panel.show(held, state.inputs.learning_rate)
+        elif state.spec.injectable:
+            self.scheduler.later("sweep", self._sweep_work)
+            if kernel_loop() is None:  # a script or a test: nothing runs later
+                self._guard(lambda: list(self._sweep_work()))
+        else:
+            self._shown_sweep = None
+            self.sweep_panel.clear("no sweep: this optimizer has its learning rate built in; "
+                                   "choose one by name")  # fmt: skip
+
+    def _sweep_job(self, rates: Sequence[float] | None, thin: bool = False) -> SweepJob:
+        state = self.state
+        values = self.family.grid.values() if rates is None else rates
+        cost = self.scheduler.cost
+        if thin and cost > 0 and len(values) * cost > SWEEP_SECONDS:
+            values = values[:: math.ceil(len(values) * cost / SWEEP_SECONDS)]
+        return SweepJob(
+            descent_for(self.objective, state.inputs.optimizer), state.effective_starts,
+            state.inputs.steps, state.hyper_values, rates=values, tol=self.tolerance,
+            mask=state.mask, run_seconds=cost or None,
+        )  # fmt: skip
+
+    def _sweep_work(self) -> Iterator[None]:
+        """The sweep panel's sweep, a chunk of rates per turn of the kernel's loop."""
+        key = self.state.key
+        job = self._sweep_job(None, thin=True)
+        while not job.advance(COMPUTE_BUDGET):
+            yield
+        sweep = job.result()
+        if sweep.rates.size == self.family.grid.size:
+            self.family.keep_sweep(key, sweep)
+        self._shown_sweep = key
+        self.sweep_panel.show(sweep, self.state.inputs.learning_rate)
+
+    _shown_sweep: Any = None
+    _shown_basins: Any = None
+
+    def _basins_key(self) -> tuple[Any, ...]:
+        """What the basins depend on: not the starts (every grid point is one)."""
+        state, inputs = self.state, self.state.inputs
+        return (id(state.spec), tuple(sorted(state.hyper_values.items())), inputs.steps,
+                tuple(sorted(inputs.lock.items())), inputs.map_dims, state.bounds)  # fmt: skip
+
+    def _basins_job(self, resolution: int) -> BasinsJob:
+        state, info = self.state, self._info
+        known = None
+        if info is not None and info.minima and len(info.minima[0]) == self.objective.dim:
+            known = info.minima
+        # Off the map, parameters are held as the map holds them (its landscape's base).
+        base = self.grid.base if getattr(self, "grid", None) is not None else None
+        return BasinsJob(
+            self.objective, state.inputs.optimizer, state.bounds, state.inputs.steps,
+            state.hyper_values, resolution=resolution, dims=state.inputs.map_dims, base=base,
+            tol=self.tolerance, mask=state.mask, minima=known,
+        )  # fmt: skip
+
+    def _basins_work(self) -> Iterator[None]:
+        """The map's basin layer, a block of rows per turn of the kernel's loop."""
+        key = self._basins_key()
+        job = self._basins_job(BASINS_RESOLUTION)
+        while not job.advance(COMPUTE_BUDGET):
+            yield
+        self._show_basins(job.result(), key)
+
+    def _show_basins(self, basins: Basins, key: Any) -> None:
+        self._shown_basins = key
+        self.map.basins.show(self.player, basins.labels, basins.steps, basins.total_steps,
+                             basins.minima, self.state.bounds)  # fmt: skip
+
+    def basins(self, resolution: int = BASINS_RESOLUTION) -> Basins:
+        """Every point of a ``resolution x resolution`` grid over the map, run as a start
+        with the current optimizer, hyperparameters and steps (finals only, one compiled
+        call), labelled by the minimum it reaches; see
+        :class:`~jaxgrad_widgets.engine.basins.Basins`. Parameters off the map are held
+        as the map holds them.
+
+        Example:
+            >>> from jaxgrad_widgets.functions import goldfield
+            >>> w = GradDescentWidget(goldfield, learning_rate=0.05, steps=500)
+            >>> b = w.basins(resolution=64)
+            >>> b.labels.shape, b.minima.round(2).tolist()
+            ((64, 64), [[-1.0, -1.0], [1.0, 1.0]])
+        """
+        if self.one_dimensional:
+            raise ObjectiveError(f"basins need a map: {self.objective.name} has one parameter")
+        self.scheduler.finish()
+        job = self._basins_job(resolution)
+        job.advance(math.inf)
+        return job.result()
+
+    def _rate_clicked(self, rate: float) -> None:
+        """A click in the sweep: that learning rate, at the slider's nearest position."""
+        self._request(learning_rate=self.family.grid.snapped(rate))
+
+    def learning_rate_sweep(self, rates: Sequence[float] | None = None) -> Sweep:
+        """Every start's descent at every learning rate of ``rates`` (by default the
+        slider's own grid), in one compiled call; see :class:`~jaxgrad_widgets.engine.sweep.Sweep`.
+
+        The default grid's sweep is kept until an input other than the learning rate
+        changes (the sweep panel shows the same one).
+
+        Example:
+            >>> from jaxgrad_widgets.functions import goldfield
+            >>> w = GradDescentWidget(goldfield, starts=[(0.1, 0.1), (-0.5, -0.5)])
+            >>> s = w.learning_rate_sweep()
+            >>> s.rates.shape, s.final_loss.shape, [round(r, 3) for r in s.stable_limit]
+            ((601,), (2, 601), [0.204, 0.123])
+        """
+        self.scheduler.finish()
+        key = self.state.key
+        if rates is None and self.family.sweep(key) is not None:
+            return self.family.sweep(key)
+        job = self._sweep_job(rates)
+        job.advance(math.inf)
+        sweep = job.result()
+        if rates is None:
+            self.family.keep_sweep(key, sweep)
+        return sweep
 
     # ------------------------------------------------------------------ the family
     def _family_possible(self) -> bool:
@@ -905,7 +1105,7 @@ class GradDescentWidget(ipywidgets.VBox):
         # slice figure); getattr: a constructor that failed part way closes what it made.
         owners = [self, *(getattr(self, name, None) for name in (
             "map", "loss_view", "slice_view", "companion_view", "surface_panel",
-            "control_panel", "status_panel", "stage"))]  # fmt: skip
+            "sweep_panel", "control_panel", "status_panel", "stage"))]  # fmt: skip
         widgets = [*self.children, self.layout]
         for owner in owners:
             for value in vars(owner).values() if owner is not None else ():

@@ -87,3 +87,35 @@ CURVE_COLOR = "#4c72b0"
 LOCK_COLOR = "#ff00ff"
 #: Data behind the companion panel (histogram bars, scatter points).
 DATA_COLOR = "#8c9bb0"
+#: The learning-rate sweep: the rates where some start diverges (shaded), and the
+#: stability limit theory gives (a dashed line).
+SWEEP_DIVERGED_COLOR = "#d70022"
+SWEEP_DIVERGED_OPACITY = 0.12
+THEORY_COLOR = "#444444"
+
+#: The basins of attraction layer on the map: one colour per minimum (cycling after
+#: the last), drawn lighter the longer a run took to converge. Each is at least 35
+#: (CIE76) from every colour of the viridis shading it is drawn over, at least 45 from
+#: every other and from the diverged and "no minimum" colours
+#: (tests/python/test_basins_layer.py measures them).
+BASIN_COLORS: tuple[str, ...] = (
+    "#e41a1c",  # red
+    "#0000ff",  # blue
+    "#ff00bb",  # magenta
+    "#557700",  # olive
+    "#ffaa00",  # amber
+    "#0088ff",  # sky
+    "#aa4466",  # rose
+    "#eeaaff",  # lilac
+    "#8833cc",  # purple
+    "#884400",  # brown
+)
+#: Cells whose run diverged (a dark colour no minimum has).
+BASIN_DIVERGED_COLOR = "#1a1a1a"
+#: Cells whose run ended at no known minimum.
+BASIN_UNDECIDED_COLOR = "#c8c8c8"
+#: The layer's opacity: the shading shows through it and the contours are drawn above.
+BASIN_ALPHA = 0.6
+#: The race's one start, which every optimizer leaves from: neutral, no optimizer's
+#: colour (white with a black outline, like the map's minima).
+RACE_START_COLOR = "#ffffff"

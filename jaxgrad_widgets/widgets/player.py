@@ -79,6 +79,21 @@ Families
     between them keeps the frame. The transport bar says which it shows:
     ``data-member`` (-1 for the run) and ``data-family-size``.
 
+Rasters
+    One picture of ``height`` x ``width`` cells, each a small integer *code*, painted
+    by the browser into a bqplot ``Image`` mark (e.g. the map's basins of attraction):
+    Python sends 1 byte per cell plus a palette, never one SVG element per cell.
+    ``raster_target`` is the ``Image`` mark; ``raster_codes`` the codes as uint8,
+    row-major, row 0 the *lowest* y (grid orientation: ``codes[i, j]`` is the cell at
+    ``(xs[j], ys[i])``); ``raster_palette`` 4 bytes (RGBA) per code;
+    ``raster_layout`` ``{"width", "height", "colors", "revision"}`` (``colors``: the
+    palette's entries; ``revision`` bumped on every change). The browser paints code
+    ``c`` in ``palette[c]``, flipping the rows (an image's first row is its top),
+    hands the picture to the mark as a PNG data URL (format ``url`` of the mark's
+    ``image`` model, in the browser only) and shows the mark. Empty codes (width and
+    height 0) hide the mark. See :meth:`Player.show_raster` and
+    :meth:`Player.clear_raster` (``js/raster.ts``); the example below ends with one.
+
 On the wire, so that a new run of the same shape costs little more than its bytes:
 ``buffer_layout`` (names, shapes and byte offsets; sent when they change) and
 ``buffer_data`` (all arrays in one binary buffer), ``track_layout`` (the tracks,
@@ -101,6 +116,18 @@ Example:
     ...        values={"lengths": [5]})
     >>> p.n_frames, p.frame, p.track_values
     (5, 4, {'lengths': [5]})
+
+    A raster of 2 rows and 3 columns, two codes (0 clear, 1 translucent red):
+
+    >>> import ipywidgets
+    >>> image = bqplot.Image(image=ipywidgets.Image(format="url", value=b""), scales=scales)
+    >>> codes = np.array([[0, 1, 1], [1, 1, 0]], dtype=np.uint8)
+    >>> palette = np.array([[0, 0, 0, 0], [255, 0, 0, 153]], dtype=np.uint8)
+    >>> p.show_raster(image, codes, palette)
+    >>> p.raster_layout["width"], p.raster_layout["height"], len(p.raster_codes)
+    (3, 2, 6)
+    >>> p.clear_raster(); p.raster_codes, p.raster_layout["width"]
+    (b'', 0)
 """
 
 from __future__ import annotations
@@ -111,11 +138,16 @@ from dataclasses import dataclass
 from typing import Any
 
 import anywidget
+import bqplot
 import ipywidgets
 import numpy as np
 import traitlets
 
 STATIC = pathlib.Path(__file__).resolve().parent.parent / "static"
+
+#: The largest raster side (cells) and palette (codes) :meth:`Player.show_raster` takes.
+RASTER_MAX_SIDE = 512
+RASTER_MAX_CODES = 256
 
 #: The speeds (frames per second) the transport bar offers, and the default.
 SPEED_RANGE = (1.0, 2000.0)
@@ -305,6 +337,14 @@ class Player(anywidget.AnyWidget):
     revision = traitlets.Int(0).tag(sync=True)
     #: A short text shown in the transport bar, e.g. "step" or "epoch".
     frame_label = traitlets.Unicode("step").tag(sync=True)
+    #: The raster (see "Rasters" above): the Image mark it is painted into, its
+    #: size, its codes (uint8, row 0 the lowest y) and its RGBA palette.
+    raster_target = traitlets.Instance(bqplot.Image, allow_none=True).tag(
+        sync=True, **ipywidgets.widget_serialization
+    )
+    raster_layout = traitlets.Dict().tag(sync=True)
+    raster_codes = traitlets.Bytes(b"").tag(sync=True)
+    raster_palette = traitlets.Bytes(b"").tag(sync=True)
 
     @traitlets.validate("frame")
     def _clamp_frame(self, proposal: dict[str, Any]) -> int:
@@ -423,6 +463,77 @@ class Player(anywidget.AnyWidget):
             self.family_data = b""
             self.family_track_values = []
             self.family_key = -1
+
+    def show_raster(self, target: bqplot.Image, codes: np.ndarray, palette: np.ndarray) -> None:
+        """Paint ``codes`` in the colours of ``palette`` into the Image mark ``target``.
+
+        ``codes`` is a 2-D uint8 array of 1 to 512 cells per side, ``codes[i, j]`` the
+        cell in column ``j`` of row ``i``, row 0 at the lowest y; ``palette`` a
+        ``(k, 4)`` uint8 array of RGBA colours, ``k <= 256``, with an entry for every
+        code. One message: 1 byte per cell plus the palette.
+
+        Example:
+            >>> import bqplot, ipywidgets
+            >>> image = bqplot.Image(image=ipywidgets.Image(format="url", value=b""))
+            >>> p = Player()
+            >>> p.show_raster(image, np.zeros((4, 4), np.uint8), np.zeros((1, 4), np.uint8))
+            >>> len(p.raster_codes), len(p.raster_palette), p.raster_layout["colors"]
+            (16, 4, 1)
+            >>> p.show_raster(image, np.full((2, 2), 3, np.uint8), np.zeros((3, 4), np.uint8))
+            Traceback (most recent call last):
+            ...
+            ValueError: code 3 has no colour: the palette has 3 entries
+        """
+        if not isinstance(target, bqplot.Image):
+            raise TypeError(f"a raster is painted into a bqplot.Image, not {type(target).__name__}")
+        codes = np.asarray(codes)
+        palette = np.asarray(palette)
+        if codes.dtype != np.uint8:
+            raise TypeError(f"raster codes must be uint8 (1 byte per cell), not {codes.dtype}")
+        if codes.ndim != 2 or not all(1 <= n <= RASTER_MAX_SIDE for n in codes.shape):
+            raise ValueError(
+                f"raster codes must be 2-D with 1 to {RASTER_MAX_SIDE} cells per side, "
+                f"not shape {codes.shape}"
+            )
+        if palette.dtype != np.uint8:
+            raise TypeError(f"a raster palette must be uint8 RGBA, not {palette.dtype}")
+        if palette.ndim != 2 or palette.shape[1] != 4 or not 1 <= len(palette) <= RASTER_MAX_CODES:
+            raise ValueError(
+                f"a raster palette must have shape (k, 4) with 1 <= k <= {RASTER_MAX_CODES}, "
+                f"not {palette.shape}"
+            )
+        highest = int(codes.max())
+        if highest >= len(palette):
+            raise ValueError(
+                f"code {highest} has no colour: the palette has {len(palette)} entries"
+            )
+        height, width = codes.shape
+        revision = int(self.raster_layout.get("revision", 0)) + 1
+        with self.hold_sync():
+            self.raster_target = target
+            self.raster_codes = np.ascontiguousarray(codes).tobytes()
+            self.raster_palette = np.ascontiguousarray(palette).tobytes()
+            self.raster_layout = {
+                "width": int(width),
+                "height": int(height),
+                "colors": len(palette),
+                "revision": revision,
+            }
+
+    def clear_raster(self) -> None:
+        """Hide the raster (its target mark stays named, so the browser can hide it).
+
+        Example:
+            >>> p = Player(); p.clear_raster(); p.raster_codes, p.raster_layout
+            (b'', {})
+        """
+        if not self.raster_codes:
+            return
+        revision = int(self.raster_layout.get("revision", 0)) + 1
+        with self.hold_sync():
+            self.raster_codes = b""
+            self.raster_palette = b""
+            self.raster_layout = {"width": 0, "height": 0, "colors": 0, "revision": revision}
 
     def play(self) -> None:
         """Start playback (from the beginning when at the end).

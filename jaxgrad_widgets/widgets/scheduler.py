@@ -6,8 +6,11 @@ A slow one (a big model, a function JAX cannot compile) runs in chunks of about
 the browser, with its progress and partial paths shown as it goes; outside a Jupyter
 kernel (a script, a test) it finishes at once. *Secondary* work (what the panels
 compute ahead, such as the learning-rate family) runs after the primary, once the
-kernel has been idle for ``SECONDARY_DELAY`` seconds. A newer primary supersedes both:
-its predecessor stops after its current chunk and pending secondary work is dropped.
+kernel has been idle for ``SECONDARY_DELAY`` seconds, one task after another; a task
+that may take long (a learning-rate sweep, the basins of a slow objective) returns an
+iterator and is advanced one chunk per turn of the event loop, like a slow primary. A
+newer primary supersedes both: its predecessor stops after its current chunk and
+pending (and half-done) secondary work is dropped.
 Python reading a result (``w.trajectory``) finishes the primary first.
 
 Example:
@@ -24,7 +27,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..engine import ChunkedRun, Trajectories
@@ -78,8 +81,10 @@ class Scheduler:
         self.cost = 0.0
         self._started = 0.0
         self._partial_shown = 0.0
-        self._later: dict[str, Callable[[], None]] = {}
+        self._later: dict[str, Callable[[], Iterator[Any] | None]] = {}
         self._later_handle: Any = None
+        #: The secondary task being advanced chunk by chunk: (name, its iterator).
+        self._stepping: tuple[str, Iterator[Any]] | None = None
 
     # ------------------------------------------------------------------ primary
     def start(self, job: ChunkedRun, wait: bool = False) -> Trajectories | None:
@@ -143,10 +148,14 @@ class Scheduler:
         self._drop_later()
 
     # ------------------------------------------------------------------ secondary
-    def later(self, name: str, task: Callable[[], None]) -> None:
+    def later(self, name: str, task: Callable[[], Iterator[Any] | None]) -> None:
         """Run ``task`` once the kernel has been idle for SECONDARY_DELAY (replacing an
-        earlier task of the same name); outside a kernel it is only kept, never run."""
+        earlier task of the same name, even half done); outside a kernel it is only
+        kept, never run. A task that returns an iterator is advanced one ``next`` per
+        turn of the event loop until it is exhausted."""
         self._later[name] = task
+        if self._stepping is not None and self._stepping[0] == name:
+            self._stepping = None  # its inputs changed: the rest of it is stale
         loop = kernel_loop()
         if loop is None:
             return
@@ -155,18 +164,49 @@ class Scheduler:
         self._later_handle = loop.call_later(SECONDARY_DELAY, self._run_later)
 
     def pending(self, name: str) -> bool:
-        return name in self._later
+        return name in self._later or (self._stepping is not None and self._stepping[0] == name)
 
     def _run_later(self) -> None:
         self._later_handle = None
-        if self.job is not None:
-            return  # the primary's end schedules the secondary work again
-        tasks, self._later = self._later, {}
-        for task in tasks.values():
-            self._guard(task)
+        if self.job is not None or self._stepping is not None:
+            return  # the primary's end, or the stepping task's, comes back here
+        while self._later:
+            name = next(iter(self._later))
+            work = self._guard(self._later.pop(name))
+            if isinstance(work, Iterator):
+                self._stepping = (name, work)
+                self._step()
+                return
+
+    def _step(self) -> None:
+        """One chunk of the secondary task being stepped; then the next turn's."""
+        stepping = self._stepping
+        if stepping is None:
+            return
+        more = self._guard(_advance, stepping[1])
+        if self._stepping is not stepping:
+            return  # dropped or replaced during the chunk
+        loop = kernel_loop()
+        if not more:
+            self._stepping = None
+            if self._later and loop is not None:
+                self._later_handle = loop.call_later(COMPUTE_GAP, self._run_later)
+            return
+        if loop is not None:
+            loop.call_later(COMPUTE_GAP, self._step)
 
     def _drop_later(self) -> None:
         self._later.clear()
+        self._stepping = None
         if self._later_handle is not None:
             self._later_handle.cancel()
             self._later_handle = None
+
+
+def _advance(work: Iterator[Any]) -> bool:
+    """One ``next`` of ``work``: whether there is more of it."""
+    try:
+        next(work)
+    except StopIteration:
+        return False
+    return True

@@ -331,3 +331,66 @@ export async function withDebugLog(body: (log: DebugEntry[]) => Promise<void>): 
     delete g.__jgwMarks;
   }
 }
+
+/** The `image` model of a bqplot Image mark (an ipywidgets Image model): keeps what is set. */
+export class FakeImageModel {
+  attrs: Record<string, unknown>;
+  sets: Record<string, unknown>[] = [];
+
+  constructor(attrs: Record<string, unknown> = {}) {
+    // As the kernel sends an empty `value`: a DataView of no bytes.
+    this.attrs = { format: "url", value: new DataView(new ArrayBuffer(0)), ...attrs };
+  }
+
+  get(name: string): unknown {
+    return this.attrs[name];
+  }
+
+  set(name: string | Record<string, unknown>, value?: unknown): void {
+    const values = typeof name === "string" ? { [name]: value } : name;
+    this.sets.push(values);
+    Object.assign(this.attrs, values);
+  }
+
+  /** The value as text (what bqplot's Image view decodes for format "url"). */
+  get text(): string {
+    const value = this.attrs.value as ArrayBufferView;
+    return new TextDecoder("utf-8").decode(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
+  }
+}
+
+/** A bqplot Image mark's model: its `image` model and `visible`, every `set` and `trigger` recorded. */
+export class FakeImageMark {
+  attrs: Record<string, unknown>;
+  sets: Record<string, unknown>[] = [];
+  triggers: string[] = [];
+
+  constructor(image: unknown = new FakeImageModel(), visible = false) {
+    this.attrs = { image, visible };
+  }
+
+  get image(): FakeImageModel {
+    return this.attrs.image as FakeImageModel;
+  }
+
+  get(name: string): unknown {
+    return this.attrs[name];
+  }
+
+  set(name: string | Record<string, unknown>, value?: unknown): void {
+    const values = typeof name === "string" ? { [name]: value } : name;
+    this.sets.push(values);
+    Object.assign(this.attrs, values);
+  }
+
+  trigger(name: string): void {
+    this.triggers.push(name);
+  }
+}
+
+/** uint8 bytes as the kernel sends them: a DataView, here at an odd offset of a larger buffer. */
+export function byteView(values: number[], byteOffset = 3): DataView {
+  const bytes = new Uint8Array(byteOffset + values.length + 2);
+  bytes.set(values, byteOffset);
+  return new DataView(bytes.buffer, byteOffset, values.length);
+}

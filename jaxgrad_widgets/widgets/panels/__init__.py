@@ -10,6 +10,7 @@ Example:
     'loss'
 """
 
+from .basins import BasinsLayer
 from .companion import CompanionPanel
 from .controls import VIEWS, ControlsPanel
 from .curve import CURVE_POINTS, CurvePanel
@@ -18,11 +19,13 @@ from .map import MapPanel
 from .marks import Frames
 from .status import StatusPanel
 from .surface import SurfacePanel
+from .sweep import SweepPanel
 from .view import RunView
 
 __all__ = [
     "CURVE_POINTS",
     "VIEWS",
+    "BasinsLayer",
     "CompanionPanel",
     "ControlsPanel",
     "CurvePanel",
@@ -32,4 +35,5 @@ __all__ = [
     "RunView",
     "StatusPanel",
     "SurfacePanel",
+    "SweepPanel",
 ]

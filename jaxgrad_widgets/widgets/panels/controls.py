@@ -58,6 +58,17 @@ class ControlsPanel:
             value=False, description="log loss", tooltip="loss on a log scale",
             icon="line-chart", layout=ipywidgets.Layout(width="auto"),
         )  # fmt: skip
+        self.sweep_toggle = ipywidgets.ToggleButton(
+            value=False, description="rate sweep", icon="area-chart",
+            tooltip="final loss at every learning rate of the slider, from every start",
+            layout=ipywidgets.Layout(width="auto"),
+        )  # fmt: skip
+        # Basins need a map: a function of two or more parameters.
+        self.basins_toggle = ipywidgets.ToggleButton(
+            value=False, description="basins", icon="th",
+            tooltip="colour every point of the map by the minimum a run from it reaches",
+            layout=ipywidgets.Layout(width="auto"),
+        ) if len(self.names) >= 2 else None  # fmt: skip
         self.remove_button = ipywidgets.Button(
             description="remove last start", icon="minus", layout=ipywidgets.Layout(width="auto")
         )
@@ -76,6 +87,8 @@ class ControlsPanel:
         self.on_dims: Callable[[tuple[int, int]], None] = _ignore
         self.on_view: Callable[[str], None] = _ignore
         self.on_log: Callable[[bool], None] = _ignore
+        self.on_sweep: Callable[[bool], None] = _ignore
+        self.on_basins: Callable[[bool], None] = _ignore
         self.on_remove: Callable[[], None] = _ignore
         self.on_clear: Callable[[], None] = _ignore
         self._showing = False  # the controls are being moved to the state: no requests
@@ -111,8 +124,11 @@ class ControlsPanel:
 
     def _layout(self) -> ipywidgets.HBox:
         """The controls laid out: optimizer (and sampling), axes, buttons; wrapping."""
+        toggles = [self.log_toggle, self.sweep_toggle]
+        if self.basins_toggle is not None:
+            toggles.append(self.basins_toggle)
         buttons = ipywidgets.VBox(
-            [self.log_toggle, self.remove_button, self.clear_button],
+            [*toggles, self.remove_button, self.clear_button],
             layout=ipywidgets.Layout(flex="0 0 auto", align_items="flex-start"),
         )
         column: ipywidgets.Widget = self.optimizer
@@ -141,6 +157,13 @@ class ControlsPanel:
                 control.observe(self._sampling_moved, names="value")
         self.log_toggle.observe(lambda change: self._ask(self.on_log, bool(change["new"])),
                                 names="value")  # fmt: skip
+        self.sweep_toggle.observe(
+            lambda change: self._ask(self.on_sweep, bool(change["new"])), names="value"
+        )
+        if self.basins_toggle is not None:
+            self.basins_toggle.observe(
+                lambda change: self._ask(self.on_basins, bool(change["new"])), names="value"
+            )
         self.remove_button.on_click(lambda _: self._ask(self.on_remove))
         self.clear_button.on_click(lambda _: self._ask(self.on_clear))
         if self.view is not None:
@@ -269,6 +292,14 @@ class ControlsPanel:
         with self.showing():
             if self.log_toggle.value != log:
                 self.log_toggle.value = log
+
+    def show_layers(self, sweep: bool, basins: bool) -> None:
+        """The sweep and basins toggles as the dashboard has them."""
+        with self.showing():
+            if self.sweep_toggle.value != sweep:
+                self.sweep_toggle.value = sweep
+            if self.basins_toggle is not None and self.basins_toggle.value != basins:
+                self.basins_toggle.value = basins
 
 
 class _Showing:

@@ -13,7 +13,7 @@ Example:
     >>> grid = m.draw_landscape(Objective(goldfield), (0, 1), [0.1, 0.1],
     ...                         minima=[[1.0, 1.0], [-1.0, -1.0]])
     >>> grid.values.shape, len(m.minima.x), len(m.figure.marks)
-    ((120, 120), 2, 8)
+    ((120, 120), 2, 9)
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from ..palette import (
     MINIMUM_COLOR,
     MINIMUM_STROKE,
 )
+from .basins import BasinsLayer
 from .marks import (
     MARGIN,
     DraggableStarts,
@@ -110,6 +111,9 @@ class MapPanel:
             x=float_array([x_low, x_high]), y=float_array([y_low, y_low]), scales=scales,
             colors=[LOCK_COLOR], line_style="dashed", stroke_width=2.0, visible=False,
         )  # fmt: skip
+        # The basins of attraction, painted in the browser over the shading, under the
+        # contours and paths (hidden until shown).
+        self.basins = BasinsLayer(scales, self.bounds)
         self.marks = StartMarks(scales, x_low)
         self.paths, self.current, self.arrows = self.marks.player_marks()
         self.draggable = DraggableStarts(scales, lambda: self.bounds)
@@ -117,8 +121,8 @@ class MapPanel:
         self.x_axis, self.y_axis = axis_pair(self.x_scale, self.y_scale, *labels,
                                              grid_lines="none")  # fmt: skip
         self.figure = bqplot.Figure(
-            marks=[self.heatmap, self.contours, self.minima, self.lock_line, self.paths,
-                   self.arrows, self.current, self.starts],
+            marks=[self.heatmap, self.basins.mark, self.contours, self.minima, self.lock_line,
+                   self.paths, self.arrows, self.current, self.starts],
             axes=[self.x_axis, self.y_axis], fig_margin=dict(MARGIN), padding_x=0.0,
             padding_y=0.0,
             layout=ipywidgets.Layout(width="100%", height=f"{HEIGHT}px", min_width="300px"),

@@ -65,6 +65,8 @@ UNJITTABLE_BASINS_RESOLUTION = 16
 UNJITTABLE_BASINS_WORK = 20_000
 
 #: Labels of runs that did not end in a minimum.
+#: A gradient this slow (seconds) or slower makes a basin map run stepwise.
+STEPWISE_GRADIENT = 0.005
 DIVERGED = -1
 NOWHERE = -2
 
@@ -162,11 +164,12 @@ def _check_points(value: Any, dim: int, what: str) -> np.ndarray:
     return array
 
 
-def grid_side(objective: Objective, resolution: int, steps: int) -> int:
+def grid_side(objective: Objective, resolution: int, steps: int, slow: bool = False) -> int:
     """The grid side a basin map of ``objective`` uses for ``resolution`` and ``steps``.
 
     A jittable objective gets ``resolution``; an un-jittable one, whose descent runs in
-    Python, at most ``UNJITTABLE_BASINS_RESOLUTION`` and at most what keeps starts x
+    Python, or a ``slow`` one (a gradient of milliseconds: a simulation, a big model),
+    at most ``UNJITTABLE_BASINS_RESOLUTION`` and at most what keeps starts x
     (steps + 1) within ``UNJITTABLE_BASINS_WORK``.
 
     Example:
@@ -180,7 +183,7 @@ def grid_side(objective: Objective, resolution: int, steps: int) -> int:
         >>> grid_side(Objective(lambda x, y: x * y), 256, 500), grid_side(slow, 256, 500)
         (256, 6)
     """
-    if objective.jittable:
+    if objective.jittable and not slow:
         return resolution
     affordable = max(2, math.isqrt(UNJITTABLE_BASINS_WORK // (steps + 1)))
     return min(resolution, UNJITTABLE_BASINS_RESOLUTION, affordable)
@@ -204,6 +207,9 @@ class BasinsJob:
     """A basin map computed in row blocks, each within a time budget (like ChunkedRun).
 
     Args: as :func:`basins_of_attraction`; every input is checked here, at once.
+        ``gradient_seconds``: what one gradient costs; STEPWISE_GRADIENT or more takes the
+        un-jittable path (a coarse grid, a few steps per call, pieces of rows that fit
+        the budget).
 
     A jittable objective runs its rows in blocks of one finals-only call each, as many
     rows as the measured cost says fit the budget (an infinite budget: every row in
@@ -243,8 +249,16 @@ class BasinsJob:
         mask: Sequence[float] | None = None,
         minima: Any = None,
         limits: Limits = DEFAULT_LIMITS,
+        gradient_seconds: float | None = None,
     ) -> None:
         self.objective = objective
+        #: What one gradient costs, when known: a slow one (STEPWISE_GRADIENT or more) runs
+        #: stepwise, in pieces of rows sized to the budget.
+        self.gradient_seconds = gradient_seconds
+        slow = gradient_seconds is not None and gradient_seconds >= STEPWISE_GRADIENT
+        #: A few steps at a time, a row (or part of one) after another: an un-jittable or
+        #: slow objective, one block of which could otherwise hold the kernel for seconds.
+        self.stepwise = slow or not objective.jittable
         self.descent: Descent = descent_for(objective, optimizer, limits)
         self.bounds = check_bounds(bounds, 2)
         self.steps = check_steps(steps, limits)
@@ -267,7 +281,7 @@ class BasinsJob:
         #: the parameters distances between end points are measured over: the map's two
         #: and every other free one (locked ones never move)
         self.compared = np.union1d(self.free, self.dims)
-        self.n = grid_side(objective, resolution, self.steps)
+        self.n = grid_side(objective, resolution, self.steps, self.stepwise)
         (x_lo, x_hi), (y_lo, y_hi) = self.bounds
         self.xs = cell_centres(x_lo, x_hi, self.n)
         self.ys = cell_centres(y_lo, y_hi, self.n)
@@ -283,7 +297,9 @@ class BasinsJob:
         #: most rows one finals call may take (Limits.max_final_starts)
         self._max_rows = max(1, limits.max_final_starts // self.n)
         self._per_start: float | None = None  # measured seconds per (padded) start
-        self._row_run: ChunkedRun | None = None  # the un-jittable path's current row
+        self._row_run: ChunkedRun | None = None  # the stepwise path's current piece of a row
+        self._piece = (0, 0)  # its cells in the row
+        self._cell = 0  # the first cell of the current row not computed yet
         self._result: Basins | None = None
 
     @property
@@ -293,8 +309,11 @@ class BasinsJob:
     @property
     def progress(self) -> float:
         """The fraction of the starts computed, from 0 to 1."""
-        partial = self._row_run.progress if self._row_run is not None else 0.0
-        return min(1.0, (self.rows_done + partial) / self.n)
+        cells = float(self._cell)
+        if self._row_run is not None:
+            first, end = self._piece
+            cells = first + self._row_run.progress * (end - first)
+        return min(1.0, (self.rows_done + cells / self.n) / self.n)
 
     def starts(self, first: int, last: int) -> np.ndarray:
         """The starts of rows ``first`` to ``last - 1``, row after row, as float32.
@@ -360,9 +379,18 @@ class BasinsJob:
         while not self.finished:
             left = seconds - (time.perf_counter() - started)
             if self._row_run is None:
-                first = self.rows_done
+                # A piece of the row: as many starts as one step of each fits the budget
+                # (every start's gradient costs its own time on a slow objective). All
+                # pieces have one size, the last one reaching back over cells already
+                # done, so that no new shape compiles.
+                size = self.n
+                if self.gradient_seconds and math.isfinite(seconds):
+                    size = min(size, max(1, int(seconds / self.gradient_seconds)))
+                first = min(self._cell, self.n - size)
+                self._piece = (first, first + size)
+                row = self.starts(self.rows_done, self.rows_done + 1)
                 self._row_run = ChunkedRun(
-                    self.descent, self.starts(first, first + 1), self.steps, self.hyper,
+                    self.descent, row[first : first + size], self.steps, self.hyper,
                     tol=self.tol, mask=self.mask,
                 )  # fmt: skip
             run = self._row_run
@@ -374,12 +402,16 @@ class BasinsJob:
             paths = run.result()
             last = [paths.final_index(j) for j in range(paths.n_starts)]
             rows = np.arange(paths.n_starts)
-            self._store(
-                self.rows_done, self.rows_done + 1, paths.params[rows, last],
-                paths.loss[rows, last], paths.diverged_at, paths.converged_at,
-            )  # fmt: skip
+            first, end = self._piece
+            span = slice(self.rows_done * self.n + first, self.rows_done * self.n + end)
+            self._params[span] = paths.params[rows, last]
+            self._loss[span] = paths.loss[rows, last]
+            self._diverged[span] = paths.diverged_at
+            self._converged[span] = paths.converged_at
             self._row_run = None
-            self.rows_done += 1
+            self._cell = end if end < self.n else 0
+            if end >= self.n:
+                self.rows_done += 1
             if time.perf_counter() - started >= seconds:
                 break
 
@@ -397,7 +429,7 @@ class BasinsJob:
             (True, 8)
         """
         started = time.perf_counter()
-        if self.objective.jittable:
+        if not self.stepwise:
             self._advance_jitted(started, float(budget_seconds))
         else:
             self._advance_eager(started, float(budget_seconds))

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import optax
 
+from .chunked import ChunkedRun
 from .descent import DEFAULT_LIMITS, DEFAULT_TOLERANCE, Descent, Limits, descent_for
 from .family import Family
 from .landscape import classify_point
@@ -40,6 +41,10 @@ TIE = 1e-6
 #: The most tied rates whose exact first converged step is looked up (one path-mode
 #: call): finals are checked every 32 steps, so many rates converge "at step 63".
 MOST_EXACT = 64
+#: A run costing more than this fraction of the budget is a slow objective's: its rates
+#: run one at a time a few steps per call, on the kernels its own run compiled (a family
+#: kernel would compile for a second or more, holding the kernel).
+STEPWISE = 0.25
 
 
 @dataclass(frozen=True)
@@ -210,7 +215,9 @@ class SweepJob:
         starts, steps, hyper, rates, tol, mask: as :func:`learning_rate_sweep`.
         run_seconds: what one run from these starts costs (None: unknown). The rates
             then go in groups that take about the budget each; a fast objective's
-            whole grid is one call (one compilation, whatever the grid's size).
+            whole grid is one call (one compilation, whatever the grid's size). A run
+            slower than ``STEPWISE`` budgets is computed a few steps at a time
+            (:class:`~.chunked.ChunkedRun`), one rate after another.
 
     Example:
         >>> from jaxgrad_widgets.functions import goldfield
@@ -244,6 +251,7 @@ class SweepJob:
         self.seconds = 0.0
         self._run_seconds = run_seconds
         self._parts: list[Family] = []
+        self._member: ChunkedRun | None = None  # the rate being computed step by step
 
     @property
     def progress(self) -> float:
@@ -265,9 +273,15 @@ class SweepJob:
         """Compute about ``budget`` seconds more (at least one rate); True when done."""
         spent = 0.0
         while not self.finished and (spent == 0.0 or spent < budget):
+            slow = self._run_seconds is not None and self._run_seconds > STEPWISE * budget
+            if self._member is not None or slow:
+                began = time.perf_counter()
+                self._advance_member(budget - spent)
+                spent += time.perf_counter() - began
+                continue
             count = self._group(budget - spent if math.isfinite(budget) else budget)
             values = self.rates[self.done : self.done + count]
-            started = time.perf_counter()
+            started, traces = time.perf_counter(), self.descent.trace_count
             call = self._call
             self._parts.append(self.descent.family(
                 self.starts, call["steps"], call["hyper"], values=values, vary="learning_rate",
@@ -275,10 +289,36 @@ class SweepJob:
             ))  # fmt: skip
             took = time.perf_counter() - started
             spent += took
-            self.seconds += took
-            self._run_seconds = took / count
+            if self.descent.trace_count == traces:  # a compiling call says nothing of cost
+                self.seconds += took
+                self._run_seconds = took / count
             self.done += count
         return self.finished
+
+    def _advance_member(self, budget: float) -> None:
+        """A few more steps of the current rate's run; kept as a one-member family when done."""
+        call = self._call
+        if self._member is None:
+            hyper = {**self.descent.spec.check_hyperparameters(call["hyper"]),
+                     "learning_rate": float(self.rates[self.done])}  # fmt: skip
+            self._member = ChunkedRun(self.descent, self.starts, call["steps"], hyper,
+                                      tol=call["tol"], mask=call["mask"])  # fmt: skip
+        run, before = self._member, self._member.seconds
+        finished = run.advance(max(budget, 0.0))
+        self.seconds += run.seconds - before
+        if not finished:
+            return
+        paths = run.result()
+        rows = np.arange(paths.n_starts)
+        last = [paths.final_index(j) for j in rows]
+        self._parts.append(Family(
+            vary="learning_rate", values=self.rates[self.done : self.done + 1],
+            params=paths.params[rows, last][None], loss=paths.loss[rows, last][None],
+            grad=None, diverged_at=paths.diverged_at[None], converged_at=paths.converged_at[None],
+            steps=paths.steps, tolerance=paths.tolerance, finals=True,
+        ))  # fmt: skip
+        self._member = None
+        self.done += 1
 
     def result(self) -> Sweep:
         """The sweep (once :meth:`advance` returned True)."""

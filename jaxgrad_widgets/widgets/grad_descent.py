@@ -29,9 +29,8 @@ Example:
 from __future__ import annotations
 
 import html
-import math
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import ipywidgets
@@ -54,9 +53,9 @@ from ..engine import (
     stable_learning_rate,
     suggest_bounds,
 )
-from ..engine.basins import Basins, BasinsJob
+from ..engine.basins import Basins
 from ..engine.shared import shared_objective
-from ..engine.sweep import Sweep, SweepJob
+from ..engine.sweep import Sweep
 from ..functions import FunctionInfo, describe
 from .companion import Companion
 from .display import DisplayTransforms
@@ -73,24 +72,19 @@ from .panels import (
     RunView,
     StatusPanel,
     SurfacePanel,
-    SweepPanel,
 )
 from .requests import dragged_starts, lock_from_controls, parse_number, placed_starts
-from .scheduler import COMPUTE_BUDGET, Scheduler
+from .scheduler import Scheduler
 from .stage import Panel, Stage
 from .state import INPUT_NAMES, DescentState, Inputs, check_starts, parse_dims
 from .status import shown_errors, start_rows
+from .whole_families import BASINS_RESOLUTION, BasinsTask, SweepTask
 
 #: Largest number of starts the map offers (clicks beyond it are refused).
 DEFAULT_MAX_STARTS = 16
 #: A gradient slower than this (seconds) is too slow to search for minima: the search
 #: takes about 1,600 gradients (a few hundred Adam steps from a few candidates).
 SLOW_GRADIENT = 0.01
-#: The sweep panel's whole grid may take this long (seconds) in the background; a
-#: slower objective's sweep takes every k-th rate of the slider instead.
-SWEEP_SECONDS = 10.0
-#: The basin layer's grid side: 65,536 starts, 64 KB to the browser.
-BASINS_RESOLUTION = 256
 
 
 class _Required(traitlets.Any):
@@ -343,6 +337,13 @@ class GradDescentWidget(ipywidgets.VBox):
         self.progress = self.status_panel.progress
         self.held = self.map.held if isinstance(self.map, MapPanel) else ipywidgets.HTML()
         self.family = LearningRateFamily(RateGrid.of_slider(self.controls.sliders["learning_rate"]))
+        # The whole-family views: what they depend on, computed in the background.
+        self.sweep_task = SweepTask(self.state, self.scheduler, self.family, self.objective,
+                                    self.tolerance,
+                                    lambda rate: self._request(learning_rate=rate))  # fmt: skip
+        self.basins_task = BasinsTask(self.state, self.scheduler, self.objective,
+                                      self.tolerance, self.map, self.player, info,
+                                      self._gradient_seconds)  # fmt: skip
         self.title = ipywidgets.HTML(self._title_html(info))
         super().__init__(self._layout(), layout=ipywidgets.Layout(width="100%"))
         self.add_class("jgw-root")
@@ -373,8 +374,8 @@ class GradDescentWidget(ipywidgets.VBox):
         boxes.append(self._loss_box)
         if self.companion_view is not None:
             boxes.append(self._companion_box)
-        if self.show_sweep and self.sweep_panel is not None:
-            boxes.append(self._sweep_box)
+        if self.show_sweep:
+            boxes.append(self.sweep_task.box)
         return boxes
 
     def _layout(self) -> list[ipywidgets.Widget]:
@@ -396,10 +397,6 @@ class GradDescentWidget(ipywidgets.VBox):
             [self.companion_view.figure] if self.companion_view else [],
             layout=ipywidgets.Layout(flex="1 1 300px"),
         )
-        # The sweep's figure is made when it is first shown (a dashboard without it
-        # costs no widgets for it).
-        self.sweep_panel: SweepPanel | None = None
-        self._sweep_box = ipywidgets.Box([], layout=ipywidgets.Layout(flex="1 1 340px"))
         self.plots = ipywidgets.HBox(
             self._plot_boxes(), layout=ipywidgets.Layout(width="100%", flex_flow="row wrap")
         )
@@ -678,13 +675,9 @@ class GradDescentWidget(ipywidgets.VBox):
             return
 
         def apply() -> None:
-            if self.show_sweep and self.sweep_panel is None:
-                self.sweep_panel = SweepPanel()
-                self.sweep_panel.on_rate = self._rate_clicked
-                self._sweep_box.children = [self.sweep_panel.figure]
-            self.control_panel.show_layers(self.show_sweep, self._basins_on())
+            self.control_panel.show_layers(self.show_sweep, self.show_basins)
+            self.sweep_task.show(self.show_sweep)
             self.plots.children = self._plot_boxes()
-            self._plan_panels()
 
         self._guard(apply)
 
@@ -698,10 +691,7 @@ class GradDescentWidget(ipywidgets.VBox):
                 self.set_trait("show_basins", False)
                 raise ObjectiveError(f"basins need a map: {self.objective.name} has one parameter")
             self.control_panel.show_layers(self.show_sweep, self.show_basins)
-            if not self.show_basins:
-                self._shown_basins = None
-                self.map.basins.hide(self.player)
-            self._plan_panels()
+            self.basins_task.show(self.show_basins)
 
         self._guard(apply)
 
@@ -822,94 +812,27 @@ class GradDescentWidget(ipywidgets.VBox):
         self.status_panel.say(message, is_error)
 
     # ------------------------------------------------------------------ whole families
-    def _basins_on(self) -> bool:
-        return self.show_basins and not self.one_dimensional
-
     def _plan_panels(self) -> None:
-        """The sweep and the basins for the current inputs: computed after the run, in
-        the background, unless they are shown already (the sweep's marker then moves)."""
-        if self._basins_on() and self._basins_key() != self._shown_basins:
-            self.scheduler.later("basins", self._basins_work)
-            if kernel_loop() is None:  # a script or a test: nothing runs later
-                self._guard(lambda: list(self._basins_work()))
-        if self.show_sweep and self.sweep_panel is not None:
-            self._plan_sweep()
+        """The sweep and the basins for the current inputs (see :mod:`.whole_families`)."""
+        self.basins_task.plan()
+        self.sweep_task.plan()
 
-    def _plan_sweep(self) -> None:
-        state = self.state
-        held = self.family.sweep(state.key)
-        if self._shown_sweep == state.key:
-            self.sweep_panel.set_rate(state.inputs.learning_rate)
-        elif held is not None:
-            self._shown_sweep = state.key
-            self.sweep_panel.show(held, state.inputs.learning_rate)
-        elif state.spec.injectable:
-            self.scheduler.later("sweep", self._sweep_work)
-            if kernel_loop() is None:  # a script or a test: nothing runs later
-                self._guard(lambda: list(self._sweep_work()))
-        else:
-            self._shown_sweep = None
-            self.sweep_panel.clear("no sweep: this optimizer has its learning rate built in; "
-                                   "choose one by name")  # fmt: skip
+    def learning_rate_sweep(self, rates: Sequence[float] | None = None) -> Sweep:
+        """Every start's descent at every learning rate of ``rates`` (by default the
+        slider's own grid), in one compiled call; see :class:`~jaxgrad_widgets.engine.sweep.Sweep`.
 
-    def _sweep_job(self, rates: Sequence[float] | None, thin: bool = False) -> SweepJob:
-        state = self.state
-        values = self.family.grid.values() if rates is None else rates
-        cost = self.scheduler.cost
-        if thin and cost > 0 and len(values) * cost > SWEEP_SECONDS:
-            values = values[:: math.ceil(len(values) * cost / SWEEP_SECONDS)]
-        return SweepJob(
-            descent_for(self.objective, state.inputs.optimizer), state.effective_starts,
-            state.inputs.steps, state.hyper_values, rates=values, tol=self.tolerance,
-            mask=state.mask, run_seconds=cost or None,
-        )  # fmt: skip
+        The default grid's sweep is kept until an input other than the learning rate
+        changes (the sweep panel shows the same one).
 
-    def _sweep_work(self) -> Iterator[None]:
-        """The sweep panel's sweep, a chunk of rates per turn of the kernel's loop."""
-        key = self.state.key
-        job = self._sweep_job(None, thin=True)
-        while not job.advance(COMPUTE_BUDGET):
-            yield
-        sweep = job.result()
-        if sweep.rates.size == self.family.grid.size:
-            self.family.keep_sweep(key, sweep)
-        self._shown_sweep = key
-        self.sweep_panel.show(sweep, self.state.inputs.learning_rate)
-
-    _shown_sweep: Any = None
-    _shown_basins: Any = None
-
-    def _basins_key(self) -> tuple[Any, ...]:
-        """What the basins depend on: not the starts (every grid point is one)."""
-        state, inputs = self.state, self.state.inputs
-        return (id(state.spec), tuple(sorted(state.hyper_values.items())), inputs.steps,
-                tuple(sorted(inputs.lock.items())), inputs.map_dims, state.bounds)  # fmt: skip
-
-    def _basins_job(self, resolution: int) -> BasinsJob:
-        state, info = self.state, self._info
-        known = None
-        if info is not None and info.minima and len(info.minima[0]) == self.objective.dim:
-            known = info.minima
-        # Off the map, parameters are held as the map holds them (its landscape's base).
-        base = self.grid.base if getattr(self, "grid", None) is not None else None
-        return BasinsJob(
-            self.objective, state.inputs.optimizer, state.bounds, state.inputs.steps,
-            state.hyper_values, resolution=resolution, dims=state.inputs.map_dims, base=base,
-            tol=self.tolerance, mask=state.mask, minima=known,
-        )  # fmt: skip
-
-    def _basins_work(self) -> Iterator[None]:
-        """The map's basin layer, a block of rows per turn of the kernel's loop."""
-        key = self._basins_key()
-        job = self._basins_job(BASINS_RESOLUTION)
-        while not job.advance(COMPUTE_BUDGET):
-            yield
-        self._show_basins(job.result(), key)
-
-    def _show_basins(self, basins: Basins, key: Any) -> None:
-        self._shown_basins = key
-        self.map.basins.show(self.player, basins.labels, basins.steps, basins.total_steps,
-                             basins.minima, self.state.bounds)  # fmt: skip
+        Example:
+            >>> from jaxgrad_widgets.functions import goldfield
+            >>> w = GradDescentWidget(goldfield, starts=[(0.1, 0.1), (-0.5, -0.5)])
+            >>> s = w.learning_rate_sweep()
+            >>> s.rates.shape, s.final_loss.shape, s.stable_limit.round(3).tolist()
+            ((601,), (2, 601), [0.178, 0.162])
+        """
+        self.scheduler.finish()
+        return self.sweep_task.compute(rates)
 
     def basins(self, resolution: int = BASINS_RESOLUTION) -> Basins:
         """Every point of a ``resolution x resolution`` grid over the map, run as a start
@@ -928,38 +851,7 @@ class GradDescentWidget(ipywidgets.VBox):
         if self.one_dimensional:
             raise ObjectiveError(f"basins need a map: {self.objective.name} has one parameter")
         self.scheduler.finish()
-        job = self._basins_job(resolution)
-        job.advance(math.inf)
-        return job.result()
-
-    def _rate_clicked(self, rate: float) -> None:
-        """A click in the sweep: that learning rate, at the slider's nearest position."""
-        self._request(learning_rate=self.family.grid.snapped(rate))
-
-    def learning_rate_sweep(self, rates: Sequence[float] | None = None) -> Sweep:
-        """Every start's descent at every learning rate of ``rates`` (by default the
-        slider's own grid), in one compiled call; see :class:`~jaxgrad_widgets.engine.sweep.Sweep`.
-
-        The default grid's sweep is kept until an input other than the learning rate
-        changes (the sweep panel shows the same one).
-
-        Example:
-            >>> from jaxgrad_widgets.functions import goldfield
-            >>> w = GradDescentWidget(goldfield, starts=[(0.1, 0.1), (-0.5, -0.5)])
-            >>> s = w.learning_rate_sweep()
-            >>> s.rates.shape, s.final_loss.shape, s.stable_limit.round(3).tolist()
-            ((601,), (2, 601), [0.178, 0.162])
-        """
-        self.scheduler.finish()
-        key = self.state.key
-        if rates is None and self.family.sweep(key) is not None:
-            return self.family.sweep(key)
-        job = self._sweep_job(rates)
-        job.advance(math.inf)
-        sweep = job.result()
-        if rates is None:
-            self.family.keep_sweep(key, sweep)
-        return sweep
+        return self.basins_task.compute(resolution)
 
     # ------------------------------------------------------------------ the family
     def _family_possible(self) -> bool:
@@ -1105,7 +997,7 @@ class GradDescentWidget(ipywidgets.VBox):
         # slice figure); getattr: a constructor that failed part way closes what it made.
         owners = [self, *(getattr(self, name, None) for name in (
             "map", "loss_view", "slice_view", "companion_view", "surface_panel",
-            "sweep_panel", "control_panel", "status_panel", "stage"))]  # fmt: skip
+            "sweep_task", "control_panel", "status_panel", "stage"))]  # fmt: skip
         widgets = [*self.children, self.layout]
         for owner in owners:
             for value in vars(owner).values() if owner is not None else ():

@@ -163,6 +163,30 @@ class Scheduler:
             self._later_handle.cancel()  # debounced: the newest input waits its turn
         self._later_handle = loop.call_later(SECONDARY_DELAY, self._run_later)
 
+    def background(self, name: str, work: Callable[[], Iterator[Any] | None]) -> None:
+        """``work`` as secondary work in a kernel (see :meth:`later`); at once outside
+        one (a script, a test), where nothing runs later.
+
+        Example:
+            >>> done = []
+            >>> Scheduler().background("note", lambda: done.append("now")); done
+            ['now']
+        """
+        if kernel_loop() is not None:
+            self.later(name, work)
+            return
+        for _ in work() or ():
+            pass
+
+    def drop(self, name: str) -> None:
+        """Forget the secondary task ``name``, pending or half done (its view was closed)."""
+        self._later.pop(name, None)
+        if self._stepping is not None and self._stepping[0] == name:
+            self._stepping = None
+            loop = kernel_loop()
+            if self._later and loop is not None:
+                self._later_handle = loop.call_later(COMPUTE_GAP, self._run_later)
+
     def pending(self, name: str) -> bool:
         return name in self._later or (self._stepping is not None and self._stepping[0] == name)
 

@@ -138,6 +138,10 @@ def check_drag_click_slider_divergence(page: Page) -> None:
 
 def check_playback_without_kernel_messages(page: Page) -> None:
     bar = page.locator(f"{ROOT} [data-testid='jgw-transport']").first
+    # The notebook's other dashboards finish their background work first (a sweep, the
+    # basins): their messages are theirs, not playback's.
+    with count_kernel_frames(page, settle_ms=0) as settling:
+        settling.wait_until_quiet(quiet_ms=1000, timeout_ms=60_000)
     before = path_d(page, 0)
     bar.locator("[data-testid='jgw-play']").click()
     page.wait_for_function(

@@ -218,6 +218,17 @@ class BasinsLayer:
         self.mark.visible = True
         self.legend.value = self.legend_html(minima, palette)
 
+    def say(self, text: str) -> None:
+        """A line in the legend's place while the basins compute (a slow function).
+
+        Example:
+            >>> import bqplot
+            >>> layer = BasinsLayer({"x": bqplot.LinearScale(), "y": bqplot.LinearScale()})
+            >>> layer.say("computing the basins: 40%"); layer.legend.value
+            '<div class="jgw-basins-progress">computing the basins: 40%</div>'
+        """
+        self.legend.value = f'<div class="jgw-basins-progress">{html.escape(text)}</div>'
+
     def hide(self, player: Player) -> None:
         """Take the basin map off the map; the legend empties."""
         player.clear_raster()

@@ -201,6 +201,8 @@ class MapPanel:
         held at ``base``.
         """
         grid = grid_values(objective, self.bounds, RESOLUTION, dims=dims, base=base)
+        #: The landscape drawn (its ``base`` holds the parameters off the map).
+        self.grid = grid
         # The arrows' scale: how steep the map typically is (an arrow is half its cap
         # there, and vanishes where the gradient does).
         self.slope = typical_slope(grid.xs, grid.ys, grid.values)

@@ -60,6 +60,7 @@ test: setup-dev js lint test-js
 benchmarks: setup-dev js
 	$(PY) benchmarks/engine.py
 	$(PY) benchmarks/latency.py
+	$(PY) benchmarks/families.py --browser
 	$(PY) benchmarks/fitting_scale.py
 	$(PY) benchmarks/responsiveness.py
 	$(PY) benchmarks/long_session.py

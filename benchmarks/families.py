@@ -127,6 +127,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=9)
     parser.add_argument("--browser", action="store_true", help="also time the basins' redraw")
+    parser.add_argument("--trials", type=int, default=10, help="browser trials per action")
     args = parser.parse_args()
     objective = Objective(goldfield)
     lines = [*basins_case(objective, args.repeats), *sweep_case(objective, args.repeats),
@@ -135,7 +136,7 @@ def main() -> None:
     if args.browser:
         from families_browser import main as browser_main
 
-        browser_main()
+        browser_main(["--trials", str(args.trials)])
 
 
 if __name__ == "__main__":

@@ -350,10 +350,10 @@ def report(result: dict) -> None:
         )
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=10)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     report(basins_latency(args.trials))
 
 

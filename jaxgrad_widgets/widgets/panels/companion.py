@@ -67,7 +67,7 @@ class CompanionPanel:
         else:
             self.background = bqplot.Scatter(
                 x=companion.background_x, y=companion.background_y, scales=scales,
-                colors=[DATA_COLOR], default_size=16, default_opacities=[0.6],
+                colors=[DATA_COLOR], default_size=16, opacities=[0.6],
             )  # fmt: skip
         self.curves = bqplot.Lines(
             x=companion.xs, y=np.zeros_like(companion.xs), scales=scales,

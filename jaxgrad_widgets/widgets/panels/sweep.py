@@ -113,7 +113,7 @@ class SweepPanel:
         )  # fmt: skip
         self.theory_label = bqplot.Label(
             x=float_array([]), y=float_array([]), text=[], scales=scales, colors=[THEORY_COLOR],
-            default_size=12, align="end", x_offset=-4, y_offset=14,
+            default_size=12, align="end", x_offset=-4, y_offset=-6,
         )  # fmt: skip
         # A click anywhere in the plot adds a point here; it is read as a rate and removed.
         self.clicks = bqplot.Scatter(
@@ -219,7 +219,8 @@ class SweepPanel:
                 self.theory.y = np.array([[low, high] for _ in limits])
                 self.theory.colors = [THEORY_COLOR] * len(limits)
                 self.theory_label.x = np.array(limits)
-                self.theory_label.y = np.array([high] * len(limits))
+                # At the foot of the line, clear of the title and the diverged curves.
+                self.theory_label.y = np.array([low] * len(limits))
                 self.theory_label.text = [f"{sweep.theory} = {v:.3g}" for v in limits]
             else:
                 self.theory_label.x = self.theory_label.y = float_array([])

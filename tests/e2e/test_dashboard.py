@@ -80,14 +80,43 @@ def wait_for_dashboard(page: Page) -> None:
     page.locator(f"{ROOT} .jgw-status-table tbody tr").first.wait_for()
 
 
+_FAMILIES_DONE_JS = """() => {
+  // goldfield.ipynb's "whole families" dashboard: its sweep drawn and its basins painted.
+  const shown = Array.from(document.querySelectorAll('.jgw-grad-descent'))
+    .filter(root => root.querySelector('.jgw-sweep'));
+  return shown.length > 0 && shown.every(root =>
+    Array.from(root.querySelectorAll('.jgw-sweep path.line'))
+      .some(p => (p.getAttribute('d') || '').split('L').length > 100)
+    && Array.from(root.querySelectorAll('.jgw-map image:not(.heatmap)'))
+      .some(i => (i.getAttribute('href') || '').startsWith('data:image/png')));
+}"""
+
+
+def wait_for_background_work(page: Page) -> None:
+    """Until the notebook's sweep and basins are drawn: computing them (and compiling
+    their kernels, the first time) holds the kernel, and a drag meanwhile waits."""
+    page.wait_for_function(_FAMILIES_DONE_JS, timeout=120_000)
+
+
 def drag_first_start(page: Page, dx: float, dy: float) -> None:
-    x, y = start_markers(page)[0]
-    page.mouse.move(x, y)
-    page.mouse.down()
-    for i in range(1, 11):
-        page.mouse.move(x + dx * i / 10, y + dy * i / 10)
-        page.wait_for_timeout(30)
-    page.mouse.up()
+    """Drag the first start marker by (dx, dy) pixels, as a user's mouse does.
+
+    The marker is found again until the press lands on it: a notebook page may still
+    move under the mouse (a later cell's output growing) between finding it and
+    pressing; a press that missed moves nothing, and the drag is made again.
+    """
+    for _ in range(3):
+        x, y = start_markers(page)[0]
+        page.mouse.move(x, y)
+        page.mouse.down()
+        for i in range(1, 11):
+            page.mouse.move(x + dx * i / 10, y + dy * i / 10)
+            page.wait_for_timeout(30)
+        page.mouse.up()
+        moved = start_markers(page)[0]
+        if abs(moved[0] - x) + abs(moved[1] - y) > 10:
+            return
+        page.wait_for_timeout(500)
 
 
 def set_learning_rate(page: Page, value: str) -> None:
@@ -165,6 +194,7 @@ def test_dashboard_in_jupyterlab(page, jupyter_server, example_notebooks, screen
     open_lab_notebook(page, jupyter_server, example_notebooks["goldfield"].name)
     run_all_cells_lab(page)
     wait_for_dashboard(page)
+    wait_for_background_work(page)
     page.locator(ROOT).first.scroll_into_view_if_needed()
     screenshot(page, "rendered")
     assert "still moving after 300 steps" in status_text(page)  # lr 0.01, as in the exercise
@@ -178,6 +208,7 @@ def test_dashboard_in_notebook7(page, notebook7_server, example_notebooks, scree
     open_notebook7(page, notebook7_server, example_notebooks["goldfield"].name)
     run_all_cells_notebook7(page)
     wait_for_dashboard(page)
+    wait_for_background_work(page)
     page.locator(ROOT).first.scroll_into_view_if_needed()
     before = path_d(page, 0)
     drag_first_start(page, 100, -40)

@@ -22,6 +22,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
@@ -301,14 +302,22 @@ class Descent:
         tx = self._transformation(hyper)
         value_and_grad = jax.value_and_grad(self.objective.value_with)
         init, update = tx.init, tx.update
+        curvature = self.spec.curvature
+        hessian = jax.hessian(self.objective.value_with)
+        direction = functools.partial(newton_direction, kind=curvature)
         if batched:
             value_and_grad = _over_starts(value_and_grad)
             init, update = jax.vmap(init), jax.vmap(update)
+            hessian = jax.vmap(hessian, in_axes=(0, None))
+            direction = jax.vmap(direction, in_axes=(0, 0, None))
         sample = minibatch_sampler(data, batch_size, seed) if batch_size else None
 
         def step(params, state, i):
-            loss, grad = value_and_grad(params, sample(i) if sample is not None else None)
-            updates, state = update(grad, state, params)
+            batch = sample(i) if sample is not None else None
+            loss, grad = value_and_grad(params, batch)
+            # Newton's methods step along H^-1 g (or |H|^-1 g); the record keeps g.
+            along = direction(hessian(params, batch), grad, mask) if curvature else grad
+            updates, state = update(along, state, params)
             return loss, grad, params + updates * mask, state
 
         return init, step
@@ -486,7 +495,11 @@ class Descent:
             for j, p in enumerate(params):
                 loss, grad = value_and_grad(p, batch)
                 record[i, j] = np.concatenate([np.asarray(p), [float(loss)], np.asarray(grad)])
-                params[j], states[j] = self._optimizer_step(p, states[j], grad, controls)
+                along = grad
+                if self.spec.curvature:
+                    matrix = jax.jacfwd(jax.jacfwd(self.objective.value_with))(p, batch)
+                    along = newton_direction(matrix, grad, mask, self.spec.curvature)
+                params[j], states[j] = self._optimizer_step(p, states[j], along, controls)
             rows = record[i]
             with np.errstate(over="ignore", invalid="ignore"):  # diverging rows overflow
                 _, diverged, converged = self._watch(
@@ -717,6 +730,39 @@ class Prepared:
             converged_at=events[1],
             tolerance=self.tolerance,
         )
+
+
+#: Saddle-free Newton divides by |lambda|, floored at this fraction of the largest
+#: |lambda| (and at least this much): a flat direction gets a long step, not infinity.
+SADDLE_FREE_FLOOR = 1e-3
+
+
+def newton_direction(hessian, grad, mask, kind: str = "newton"):
+    """The direction Newton's methods step along, over the parameters ``mask`` frees.
+
+    ``kind`` 'newton': ``H^-1 g``, which points to where the local quadratic model is
+    flat (non-finite where H is singular); 'saddle_free': ``|H|^-1 g``, eigenvalues
+    replaced by their absolute values, floored (``SADDLE_FREE_FLOOR``), so the step
+    always goes downhill.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> h, g, free = jnp.diag(jnp.array([2.0, -4.0])), jnp.array([2.0, 4.0]), jnp.ones(2)
+        >>> newton_direction(h, g, free).tolist()
+        [1.0, -1.0]
+        >>> newton_direction(h, g, free, "saddle_free").tolist()
+        [1.0, 1.0]
+    """
+    free = mask[:, None] * mask[None, :]
+    # A locked parameter's row and column are the identity's: it has no step.
+    matrix = hessian * free + jnp.diag(1.0 - mask)
+    g = grad * mask
+    if kind == "newton":
+        return jnp.linalg.solve(matrix, g)
+    values, vectors = jnp.linalg.eigh((matrix + matrix.T) / 2)
+    size = jnp.abs(values)
+    floor = SADDLE_FREE_FLOOR * jnp.maximum(jnp.max(size), 1.0)
+    return vectors @ ((vectors.T @ g) / jnp.maximum(size, floor))
 
 
 def _over_starts(value_and_grad):

@@ -7,8 +7,9 @@ generate their controls from the same entries.
 
 Example:
     >>> from jaxgrad_widgets.engine.optimizers import OPTIMIZERS, resolve_optimizer
-    >>> sorted(OPTIMIZERS)
-    ['adagrad', 'adam', 'momentum', 'nesterov', 'rmsprop', 'sgd']
+    >>> sorted(OPTIMIZERS)  # doctest: +NORMALIZE_WHITESPACE
+    ['adagrad', 'adam', 'momentum', 'nesterov', 'newton', 'rmsprop', 'saddle_free_newton',
+     'sgd']
     >>> [h.name for h in OPTIMIZERS["adam"].hyperparameters]
     ['learning_rate', 'b1', 'b2']
     >>> resolve_optimizer("adam").defaults()["b1"]
@@ -112,6 +113,9 @@ class OptimizerSpec:
     description: str = ""
     injectable: bool = True
     transformation: optax.GradientTransformation | None = field(default=None, compare=False)
+    #: Newton's methods: the step is the optimizer's (a step size times the direction)
+    #: along ``H^-1 g`` ("newton") or ``|H|^-1 g`` ("saddle_free"), not along ``g``.
+    curvature: str = ""
 
     def defaults(self) -> dict[str, float]:
         """Each hyperparameter's default value, by name."""
@@ -139,8 +143,9 @@ class OptimizerSpec:
         return result
 
 
-def _spec(name, label, factory, hyperparameters, description):
-    return OptimizerSpec(name, label, factory, tuple(hyperparameters), description)
+def _spec(name, label, factory, hyperparameters, description, curvature=""):
+    return OptimizerSpec(name, label, factory, tuple(hyperparameters), description,
+                         curvature=curvature)  # fmt: skip
 
 
 #: The registry. The only place optimizers are named.
@@ -201,6 +206,44 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
                 ),
             ],
             "momentum plus per-coordinate scaling; the usual default in deep learning",
+        ),
+        _spec(
+            "newton",
+            "Newton's method",
+            optax.sgd,
+            [
+                Hyperparameter(
+                    "learning_rate",
+                    "learning rate",
+                    1.0,
+                    1e-5,
+                    10.0,
+                    log=True,
+                    description="step size: 1 jumps to the quadratic model's flat point",
+                )
+            ],
+            "solves H d = -g: jumps to where the local quadratic model is flat, a minimum, "
+            "a saddle or a maximum alike",
+            curvature="newton",
+        ),
+        _spec(
+            "saddle_free_newton",
+            "saddle-free Newton",
+            optax.sgd,
+            [
+                Hyperparameter(
+                    "learning_rate",
+                    "learning rate",
+                    1.0,
+                    1e-5,
+                    10.0,
+                    log=True,
+                    description="step size: 1 is a full Newton step in a valley",
+                )
+            ],
+            "Newton's step with |H| (eigenvalues by their size, floored): always downhill, "
+            "so a saddle pushes it away instead of pulling it in",
+            curvature="saddle_free",
         ),
     )
 }

@@ -54,6 +54,7 @@ from ..engine import (
     stable_learning_rate,
     suggest_bounds,
 )
+from ..engine.curvature import critical_points
 from ..engine.objective import DEFAULT_EXAMPLE_VALUE
 from ..engine.shared import shared_objective
 from ..formula import CONSTANTS, FUNCTIONS, Formula, FormulaError, parse_formula
@@ -196,6 +197,7 @@ def plan_dashboard(formula: Formula, options: Mapping[str, Any]) -> DashboardPla
     # What the dashboard computes first, compiled here: the map and its minima...
     grid = grid_values(objective, bounds, RESOLUTION, base=points[0])
     minima = find_minima(objective, bounds, grid=grid)  # the map marks them, unsearched
+    critical_points(objective, grid)  # and its saddles and maxima (their kernel compiled)
     # ... and the descent, run as the dashboard runs it (in chunks).
     job = ChunkedRun(descent_for(objective, optimizer), points, steps, hyper, tol=tol)
     job.advance(float("inf"))

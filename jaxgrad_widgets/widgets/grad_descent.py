@@ -54,6 +54,7 @@ from ..engine import (
     suggest_bounds,
 )
 from ..engine.basins import Basins
+from ..engine.curvature import EndOfRun, end_of_run, singular_hessian
 from ..engine.shared import shared_objective
 from ..engine.sweep import Sweep
 from ..functions import FunctionInfo, describe
@@ -234,8 +235,10 @@ class GradDescentWidget(ipywidgets.VBox):
             spec = resolve_optimizer(optimizer)
             defaults = spec.defaults()
             if learning_rate is None:
+                # A teaching example's rate is gradient descent's; Newton's is a step size.
                 learning_rate = (
-                    info.learning_rate if info is not None and info.learning_rate is not None
+                    info.learning_rate
+                    if info is not None and info.learning_rate is not None and not spec.curvature
                     else defaults.get("learning_rate", 0.01)
                 )  # fmt: skip
             if steps is None:
@@ -381,7 +384,7 @@ class GradDescentWidget(ipywidgets.VBox):
     def _layout(self) -> list[ipywidgets.Widget]:
         map_parts = [self.map.figure]
         if isinstance(self.map, MapPanel):
-            map_parts.append(self.map.basins.legend)
+            map_parts += [self.map.kinds, self.map.basins.legend]
         self._map_box = ipywidgets.Box(
             map_parts, layout=ipywidgets.Layout(flex="1 1 380px", max_width="560px",
                                                 flex_flow="column"),
@@ -747,7 +750,9 @@ class GradDescentWidget(ipywidgets.VBox):
         state = self.state
         hint = ""
         # The advice runs more descents: only for objectives fast enough to afford it.
-        if advise and (run.diverged_at >= 0).any():
+        if advise and (run.diverged_at >= 0).any() and state.spec.curvature == "newton":
+            hint = self._singular_hint(run)
+        elif advise and (run.diverged_at >= 0).any():
             rate = stable_learning_rate(self.objective, state.inputs.optimizer,
                                         state.effective_starts, state.inputs.steps,
                                         state.hyper_values, mask=state.mask)  # fmt: skip
@@ -764,8 +769,37 @@ class GradDescentWidget(ipywidgets.VBox):
         if locked is not None:
             names = self.objective.names
             lock = (names[locked[0]], [n for i, n in enumerate(names) if i != locked[0]])
+        # Where each converged start stopped (a minimum, or a saddle: Newton and a start
+        # on a ridge find those too), and how fast it got there.
+        # (A Hessian per converged start: only where gradients are cheap.)
+        ends = [
+            self._end_of_run(run.params[j, : finals[j] + 1])
+            if run.converged_at[j] >= 0 and run.diverged_at[j] < 0
+            and self._minima_affordable() else None
+            for j in range(run.n_starts)
+        ]  # fmt: skip
         return start_rows(run, losses=losses, mask=state.mask, hint=hint, lock=lock,
-                          noisy=bool(state.inputs.batch_size))  # fmt: skip
+                          noisy=bool(state.inputs.batch_size), ends=ends)  # fmt: skip
+
+    def _singular_hint(self, run: Trajectories) -> str:
+        """Why Newton's method stopped: a singular Hessian where a start diverged."""
+        for j in np.flatnonzero(run.diverged_at >= 0):
+            point = run.params[j, run.final_index(int(j))]
+            if singular_hessian(self.objective, point, self.state.mask):
+                shown = ", ".join(f"{v:.3g}" for v in self.display.point(point))
+                return (f"the Hessian is singular at ({shown}): Newton's step is undefined "
+                        "there; saddle-free Newton is not")  # fmt: skip
+        return ""
+
+    def _end_of_run(self, path: np.ndarray) -> EndOfRun | None:
+        """Where a converged run stopped, by kind; None when JAX cannot take the function's
+        second derivatives (a custom gradient without forward mode, say)."""
+        state = self.state
+        try:
+            return end_of_run(self.objective, path, state.inputs.optimizer, state.hyper_values,
+                              mask=state.mask)  # fmt: skip
+        except Exception:
+            return None
 
     def _publish(self, status: bool = True) -> None:
         """Ship the current run to the browser (one Player load), then the status rows."""

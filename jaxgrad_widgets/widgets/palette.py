@@ -119,3 +119,6 @@ BASIN_ALPHA = 0.6
 #: The race's one start, which every optimizer leaves from: neutral, no optimizer's
 #: colour (white with a black outline, like the map's minima).
 RACE_START_COLOR = "#ffffff"
+#: The map's marker (bqplot's names) of each kind of critical point.
+CRITICAL_MARKERS: dict[str, str] = {"minimum": "cross", "saddle": "diamond",
+                                    "maximum": "triangle-up"}  # fmt: skip

@@ -315,6 +315,12 @@ class DescentState:
             inputs = dataclasses.replace(
                 inputs, hyperparameters=self._merged(inputs.optimizer, inputs.hyperparameters)
             )
+            before, after = resolve_optimizer(base.optimizer), resolve_optimizer(inputs.optimizer)
+            if "learning_rate" not in changes and bool(before.curvature) != bool(after.curvature):
+                # To or from Newton's methods, whose rate is a step size (1: a full step):
+                # the other kind's rate means something else, so the new one's default.
+                rate = after.defaults().get("learning_rate", inputs.learning_rate)
+                inputs = dataclasses.replace(inputs, learning_rate=rate)
         bounds = self.bounds
         if inputs.map_dims != base.map_dims:
             lock = inputs.lock

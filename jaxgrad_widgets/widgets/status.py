@@ -18,6 +18,7 @@ from typing import Any
 
 import traitlets
 
+from ..engine.curvature import EndOfRun
 from ..engine.errors import JaxGradError
 from .palette import ERROR_COLOR, SUCCESS_COLOR, start_color
 
@@ -26,7 +27,10 @@ log = logging.getLogger("jaxgrad_widgets")
 
 @dataclass(frozen=True)
 class StartStatus:
-    """Where one start ended and how: 'ok' (converged), 'moving' or 'diverged'.
+    """Where one start ended and how: 'ok' (converged to a minimum), 'stopped' (at a
+    saddle or a maximum), 'moving' or 'diverged'; for a converged start, the kind of
+    point it stopped at, and at a minimum the condition number there with the linear
+    rate theory predicts and the one the run showed.
 
     Example:
         >>> StartStatus(1, "#fff", (0.5,), 2.0, 0.1, "still moving after 10 steps", "moving").state
@@ -41,6 +45,10 @@ class StartStatus:
     summary: str
     state: str
     hint: str = ""
+    end_kind: str | None = None
+    condition_number: float | None = None
+    predicted_rate: float | None = None
+    measured_rate: float | None = None
 
     def shown(self, point: tuple[float, ...]) -> StartStatus:
         """The same row with its final point as displayed (e.g. sigma for log_sigma)."""
@@ -56,6 +64,10 @@ class StartStatus:
             "summary": self.summary,
             "state": self.state,
             "hint": self.hint,
+            "end_kind": self.end_kind,
+            "condition_number": self.condition_number,
+            "predicted_rate": self.predicted_rate,
+            "measured_rate": self.measured_rate,
         }
 
 
@@ -67,13 +79,16 @@ def start_rows(
     hint: str = "",
     lock: tuple[str, Sequence[str]] | None = None,
     noisy: bool = False,
+    ends: Sequence[EndOfRun | None] | None = None,
 ) -> list[StartStatus]:
     """One row per start of an engine run (``Trajectories``): where and how it ended.
 
     ``losses`` are the final losses to show (the whole data's, under minibatches);
     ``hint`` ends the summary of a diverged start (and is kept in ``hint``); ``lock`` is
     (locked parameter, the parameters that move), to say why a locked run may stop at
-    once; ``noisy`` when each step saw another minibatch (its path wanders by design).
+    once; ``noisy`` when each step saw another minibatch (its path wanders by design);
+    ``ends`` each converged start's :class:`~jaxgrad_widgets.engine.curvature.EndOfRun`
+    (a run that stopped at a saddle says so: it did not find a minimum).
 
     Example:
         >>> from jaxgrad_widgets.engine import Objective, trajectories
@@ -97,6 +112,11 @@ def start_rows(
         if noisy and state == "moving":
             # Minibatch gradients jitter: that is noise, not a rate too large.
             summary = f"still moving after {run.steps} steps (each step sees another minibatch)"
+        end = ends[j] if ends is not None and state == "ok" else None
+        if end is not None and end.kind in ("saddle", "maximum"):
+            point = "a saddle point" if end.kind == "saddle" else "a maximum"
+            summary = f"stopped at {point} at step {int(run.converged_at[j])}"
+            state = "stopped"
         rows.append(
             StartStatus(
                 index=j,
@@ -107,6 +127,10 @@ def start_rows(
                 summary=summary,
                 state=state,
                 hint=hint if diverged else "",
+                end_kind=None if end is None else end.kind,
+                condition_number=None if end is None else end.condition_number,
+                predicted_rate=None if end is None else end.predicted_rate,
+                measured_rate=None if end is None else end.measured_rate,
             )
         )
     return rows
@@ -133,10 +157,13 @@ def status_table_html(rows: Sequence[StartStatus], names: Sequence[str]) -> str:
         >>> "<td>-0.6667</td>" in status_table_html([row], ("x",))
         True
     """
-    head = "".join(
-        f"<th>{html.escape(h)}</th>"
-        for h in ("", "start", "final " + ", ".join(names), "loss", "|grad|", "outcome")
-    )
+    # At a minimum: how round the valley is and how fast the run closed in, predicted by
+    # theory and measured on its path (a column only when some start has them).
+    speeds = any(row.condition_number is not None for row in rows)
+    headings = ["", "start", "final " + ", ".join(names), "loss", "|grad|", "outcome"]
+    if speeds:
+        headings.append("at the minimum: κ, rate predicted / measured")
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headings)
     body = []
     for row in rows:
         color = {"ok": SUCCESS_COLOR, "diverged": ERROR_COLOR}.get(row.state, "inherit")
@@ -149,12 +176,29 @@ def status_table_html(rows: Sequence[StartStatus], names: Sequence[str]) -> str:
             f'<td><span class="jgw-swatch" style="background:{row.color}"></span></td>'
             f"<td>{row.index + 1}</td><td>{point}</td>"
             f"<td>{_number(row.final_loss)}</td><td>{_number(row.gradient_norm)}</td>"
-            f'<td class="jgw-outcome" style="color:{color}">{outcome}</td></tr>'
+            f'<td class="jgw-outcome" style="color:{color}">{outcome}</td>'
+            + (f'<td class="jgw-speed">{html.escape(_speed(row))}</td>' if speeds else "")
+            + "</tr>"
         )
     return (
         f'<table class="jgw-status-table"><thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(body)}</tbody></table>"
     )
+
+
+def _speed(row: StartStatus) -> str:
+    """'κ 10, 0.818 / 0.818 per step' for a start that converged to a minimum.
+
+    Example:
+        >>> _speed(StartStatus(0, "#fff", (0.0,), 0.0, 0.0, "", "ok", condition_number=10.0,
+        ...                    predicted_rate=0.8182, measured_rate=0.8179))
+        'κ 10, 0.818 / 0.818 per step'
+    """
+    if row.condition_number is None:
+        return ""
+    predicted = "—" if row.predicted_rate is None else f"{row.predicted_rate:.3g}"
+    measured = "—" if row.measured_rate is None else f"{row.measured_rate:.3g}"
+    return f"κ {row.condition_number:.3g}, {predicted} / {measured} per step"
 
 
 def status_line_html(message: str, is_error: bool, state: str = "") -> str:

@@ -34,7 +34,7 @@ from jaxgrad_widgets.functions import goldfield, polynomial
 from jaxgrad_widgets.widgets.controls import STEPS_RANGE
 
 BOX = [(-2.0, 2.0), (-2.0, 2.0)]
-VALID_OPTIMIZERS = "adagrad, adam, momentum, nesterov, rmsprop, sgd"
+VALID_OPTIMIZERS = "adagrad, adam, momentum, nesterov, newton, rmsprop, saddle_free_newton, sgd"
 
 
 # ---------------------------------------------------------------------- helpers

@@ -64,3 +64,12 @@ def test_log_ticks_within_a_decade_are_one_two_five():
     positions, labels = log_ticks(np.log10(0.15), np.log10(0.9))
     assert [labels[k] for k in sorted(labels, key=float)] == ["0.2", "0.5"]
     assert len(positions) == 2
+
+
+def test_a_loss_that_only_rises_is_shown_whole():
+    # Newton's method walking up from (0.1, 0.1) to goldfield's saddle: 1.9801 -> 2.
+    loss = np.array([[1.9801, 1.999, 2.0, 2.0]])
+    linear = loss_axis(loss, [4], log=False)
+    assert linear.low < 1.9801 and linear.high > 2.0
+    log = loss_axis(loss, [4], log=True)
+    assert log.low < float(np.nanmin(log.values)) and log.high >= float(np.nanmax(log.values))

@@ -8,7 +8,16 @@ from jaxgrad_widgets.engine.optimizers import HYPERPARAMETERS
 
 
 def test_registry_names_and_hyperparameters():
-    assert sorted(OPTIMIZERS) == ["adagrad", "adam", "momentum", "nesterov", "rmsprop", "sgd"]
+    assert sorted(OPTIMIZERS) == [
+        "adagrad",
+        "adam",
+        "momentum",
+        "nesterov",
+        "newton",
+        "rmsprop",
+        "saddle_free_newton",
+        "sgd",
+    ]
     for spec in OPTIMIZERS.values():
         assert spec.hyperparameters[0].name == "learning_rate"
         for h in spec.hyperparameters:
@@ -28,7 +37,7 @@ def test_unknown_name_lists_the_valid_ones():
         resolve_optimizer("adamw2")
     assert str(err.value) == (
         "unknown optimizer 'adamw2'; choose one of: adagrad, adam, momentum, nesterov, "
-        "rmsprop, sgd (or pass an optax.GradientTransformation)"
+        "newton, rmsprop, saddle_free_newton, sgd (or pass an optax.GradientTransformation)"
     )
 
 
@@ -36,7 +45,8 @@ def test_object_that_is_not_an_optimizer_is_explained():
     with pytest.raises(OptimizerError) as err:
         resolve_optimizer(0.1)
     assert str(err.value) == (
-        "optimizer must be a name (adagrad, adam, momentum, nesterov, rmsprop, sgd) or an "
+        "optimizer must be a name (adagrad, adam, momentum, nesterov, newton, rmsprop, "
+        "saddle_free_newton, sgd) or an "
         "optax.GradientTransformation such as optax.adam(0.01), not a float"
     )
 

@@ -101,6 +101,11 @@ def _linear_axis(loss, rows, finite, label) -> LossAxis:
     heights = _starting_heights(rows, lowest)
     order = np.argsort(heights)[::-1]
     top = float(heights[order[0]]) if heights.size else 0.0
+    if top <= 0.0:
+        # Every start is the lowest point: the loss only rose (Newton's method walking
+        # up to a saddle, say). The range is how far it rose, as long as that is not an
+        # explosion (a run diverging from its first step).
+        top = min(highest - lowest, DIVERGED_TOP * max(abs(lowest), 1.0))
     clipped: list[int] = []
     if heights.size >= 2 and top > DOMINANT * max(float(heights[order[1]]), 0.0) > 0:
         # One start far above the others would flatten them: it enters from the top.
@@ -120,6 +125,11 @@ def _linear_axis(loss, rows, finite, label) -> LossAxis:
 def _log_axis(loss, rows, finite, label) -> LossAxis:
     lowest = float(finite.min())
     firsts = np.array([row[0] for row in rows if row.size])
+    if firsts.size and float(firsts.max()) <= lowest:
+        # Every start is the lowest point (the loss only rose): measure from the highest,
+        # as long as that is not an explosion (a run diverging from its first step).
+        rise = min(float(finite.max()) - lowest, DIVERGED_TOP * max(abs(lowest), 1.0))
+        firsts = np.array([lowest + rise])
     if lowest > 0:
         floor, name = 0.0, f"{label} (log scale)"
     else:

@@ -12,8 +12,8 @@ Example:
     >>> m = MapPanel(("x", "y"), ((-2.0, 2.0), (-2.0, 2.0)))
     >>> grid = m.draw_landscape(Objective(goldfield), (0, 1), [0.1, 0.1],
     ...                         minima=[[1.0, 1.0], [-1.0, -1.0]])
-    >>> grid.values.shape, len(m.minima.x), len(m.figure.marks)
-    ((120, 120), 2, 9)
+    >>> grid.values.shape, len(m.minima.x), len(m.saddles.x), len(m.figure.marks)
+    ((120, 120), 2, 1, 11)
 """
 
 from __future__ import annotations
@@ -26,10 +26,21 @@ import bqplot
 import ipywidgets
 import numpy as np
 
-from ...engine import Grid, Objective, contour_paths, default_levels, find_minima, grid_values
+from ...engine import (
+    CriticalPoint,
+    Grid,
+    Objective,
+    classify_point,
+    contour_paths,
+    default_levels,
+    find_minima,
+    grid_values,
+)
+from ...engine.curvature import critical_points
 from ..palette import (
     CONTOUR_COLOR,
     CONTOUR_OPACITY,
+    CRITICAL_MARKERS,
     LOCK_COLOR,
     MAP_SCHEME,
     MINIMUM_COLOR,
@@ -74,6 +85,61 @@ def shade(values: np.ndarray) -> np.ndarray:
     return shaded
 
 
+def _full(grid: Grid, xy: np.ndarray) -> np.ndarray:
+    """A map point as a full point (the other parameters held at the grid's base)."""
+    point = grid.base.astype(np.float32).copy()
+    point[list(grid.dims)] = xy
+    return point
+
+
+def _critical_by_kind(objective: Objective, grid: Grid, minima: np.ndarray,
+                      search: bool) -> dict[str, list[CriticalPoint]]:  # fmt: skip
+    """The minima classified (for their eigenvalues), and the saddles and maxima found
+    when ``search``; no more than the minima where JAX cannot take the function's second
+    derivatives (a custom gradient without forward mode, say)."""
+    try:
+        others = critical_points(objective, grid) if search else []
+        classified = [classify_point(objective, _full(grid, p), dims=grid.dims) for p in minima]
+    except Exception:
+        return {"minimum": [], "saddle": [], "maximum": []}
+    return {
+        "minimum": classified,
+        "saddle": [c for c in others if c.kind == "saddle"],
+        "maximum": [c for c in others if c.kind == "maximum"],
+    }
+
+
+def _critical_name(kind: str, xy: np.ndarray, critical: CriticalPoint) -> str:
+    """A critical point's hover text: its kind, where, and its Hessian's eigenvalues.
+
+    Example:
+        >>> from jaxgrad_widgets.engine import Objective
+        >>> cp = classify_point(Objective(lambda x, y: x**2 - y**2), [0.0, 0.0])
+        >>> _critical_name("saddle", np.zeros(2), cp)
+        'saddle (0, 0): Hessian eigenvalues -2, 2'
+    """
+    values = ", ".join(f"{v:.3g}" for v in critical.eigenvalues)
+    x, y = (round(float(v), 6) + 0.0 for v in xy)  # float32 noise off a 0 (and no -0)
+    return f"{kind} ({x:.3g}, {y:.3g}): Hessian eigenvalues {values}"
+
+
+#: What the legend calls each marker (the shapes are bqplot's, see CRITICAL_MARKERS).
+_SYMBOLS = {"minimum": "✚", "saddle": "◆", "maximum": "▲"}
+
+
+def _kinds_legend(kinds: Sequence[str]) -> str:
+    """The critical points' legend: every kind the map shows, minima first.
+
+    Example:
+        >>> "◆ saddle" in _kinds_legend(["saddle"])
+        True
+    """
+    items = " ".join(f'<span class="jgw-kind" data-kind="{k}">{_SYMBOLS[k]} {k}</span>'
+                     for k in ("minimum", *kinds))  # fmt: skip
+    return (f'<div class="jgw-kinds">critical points: {items} (hover one for its '
+            "Hessian's eigenvalues)</div>")  # fmt: skip
+
+
 class MapPanel:
     """Contour map of two parameters with draggable starts, paths and gradient arrows.
 
@@ -102,10 +168,17 @@ class MapPanel:
             x=float_array([x_low]), y=float_array([y_low]), scales=scales,
             colors=[CONTOUR_COLOR], opacities=[CONTOUR_OPACITY], stroke_width=1.0,
         )  # fmt: skip
-        self.minima = bqplot.Scatter(
-            x=float_array([]), y=float_array([]), scales=scales, marker="cross",
-            colors=[MINIMUM_COLOR], stroke=MINIMUM_STROKE, stroke_width=1.0, default_size=90,
-            tooltip=bqplot.Tooltip(fields=["x", "y"], formats=[".3f", ".3f"]),
+        # Critical points by kind, one mark each (a mark has one marker shape); hovering
+        # one names it with its Hessian's eigenvalues.
+        self.minima, self.saddles, self.maxima = (
+            bqplot.Scatter(
+                x=float_array([]), y=float_array([]), scales=scales, marker=marker,
+                colors=[MINIMUM_COLOR], stroke=MINIMUM_STROKE, stroke_width=1.0,
+                default_size=90, names=[], display_names=False,
+                tooltip=bqplot.Tooltip(fields=["name"], show_labels=False),
+            )
+            for marker in (CRITICAL_MARKERS["minimum"], CRITICAL_MARKERS["saddle"],
+                           CRITICAL_MARKERS["maximum"])
         )  # fmt: skip
         self.lock_line = bqplot.Lines(
             x=float_array([x_low, x_high]), y=float_array([y_low, y_low]), scales=scales,
@@ -121,8 +194,9 @@ class MapPanel:
         self.x_axis, self.y_axis = axis_pair(self.x_scale, self.y_scale, *labels,
                                              grid_lines="none")  # fmt: skip
         self.figure = bqplot.Figure(
-            marks=[self.heatmap, self.basins.mark, self.contours, self.minima, self.lock_line,
-                   self.paths, self.arrows, self.current, self.starts],
+            marks=[self.heatmap, self.basins.mark, self.contours, self.minima, self.saddles,
+                   self.maxima, self.lock_line, self.paths, self.arrows, self.current,
+                   self.starts],
             axes=[self.x_axis, self.y_axis], fig_margin=dict(MARGIN), padding_x=0.0,
             padding_y=0.0,
             layout=ipywidgets.Layout(width="100%", height=f"{HEIGHT}px", min_width="300px"),
@@ -130,6 +204,9 @@ class MapPanel:
         self.figure.add_class("jgw-map")
         #: "map drawn with c = 0.5 held ...", for functions of more than two parameters.
         self.held = ipywidgets.HTML(layout=ipywidgets.Layout(width="100%"))
+        #: Which marker is which kind of critical point (when the map has more than minima).
+        self.kinds = ipywidgets.HTML(layout=ipywidgets.Layout(width="100%"))
+        self.kinds.add_class("jgw-critical-legend")
         self.slope = 1.0
         self.set_bounds(bounds)
 
@@ -224,9 +301,23 @@ class MapPanel:
         else:
             points = np.empty((0, 2), np.float32)
         self.minimum_points = points.reshape(-1, 2)
-        with self.minima.hold_sync():
-            self.minima.x = self.minimum_points[:, 0]
-            self.minima.y = self.minimum_points[:, 1]
+        # Saddles and maxima: found where the gradient vanishes (not for a slow gradient).
+        self.critical = _critical_by_kind(objective, grid, self.minimum_points,
+                                          search or minima is not None)  # fmt: skip
+        for kind, mark in (("minimum", self.minima), ("saddle", self.saddles),
+                           ("maximum", self.maxima)):  # fmt: skip
+            found = self.critical[kind]
+            xy = (self.minimum_points if kind == "minimum"
+                  else np.asarray([c.point[list(dims)] for c in found], np.float32))  # fmt: skip
+            xy = xy.reshape(-1, 2)
+            with mark.hold_sync():
+                mark.x = float_array(xy[:, 0])
+                mark.y = float_array(xy[:, 1])
+                mark.names = [_critical_name(kind, p, c) for p, c in zip(xy, found, strict=False)]
+                if len(found) < len(xy):  # no Hessian: where they are, without eigenvalues
+                    mark.names = [f"{kind} ({p[0]:.3g}, {p[1]:.3g})" for p in xy]
+        shown = [k for k in ("saddle", "maximum") if self.critical[k]]
+        self.kinds.value = _kinds_legend(shown) if shown else ""
         held = [i for i in range(objective.dim) if i not in dims]
         if held:
             values = ", ".join(f"{objective.names[i]} = {base[i]:.4g}" for i in held)

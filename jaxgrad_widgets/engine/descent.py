@@ -757,12 +757,34 @@ def newton_direction(hessian, grad, mask, kind: str = "newton"):
     # A locked parameter's row and column are the identity's: it has no step.
     matrix = hessian * free + jnp.diag(1.0 - mask)
     g = grad * mask
+    if matrix.shape[-1] == 2:
+        # Two parameters (every map): closed forms, several times faster per step on CPU
+        # than LAPACK's solve and eigh, whose calls cost more than the 2 x 2 arithmetic.
+        return _newton_direction_2d(matrix, g, kind)
     if kind == "newton":
         return jnp.linalg.solve(matrix, g)
     values, vectors = jnp.linalg.eigh((matrix + matrix.T) / 2)
     size = jnp.abs(values)
     floor = SADDLE_FREE_FLOOR * jnp.maximum(jnp.max(size), 1.0)
     return vectors @ ((vectors.T @ g) / jnp.maximum(size, floor))
+
+
+def _newton_direction_2d(matrix, g, kind: str):
+    """:func:`newton_direction` of a 2 x 2 Hessian, in closed form."""
+    a, b = matrix[0, 0], (matrix[0, 1] + matrix[1, 0]) / 2
+    c = matrix[1, 1]
+    if kind == "newton":
+        det = a * c - b * b  # 0 for a singular Hessian: a non-finite step, as solve's
+        return jnp.stack([c * g[0] - b * g[1], a * g[1] - b * g[0]]) / det
+    # Eigenvalues mean +- radius along the directions at angle theta and theta + 90 deg.
+    mean, radius = (a + c) / 2, jnp.hypot((a - c) / 2, b)
+    theta = 0.5 * jnp.arctan2(2 * b, a - c)
+    cos, sin = jnp.cos(theta), jnp.sin(theta)
+    sizes = jnp.abs(jnp.stack([mean + radius, mean - radius]))
+    sizes = jnp.maximum(sizes, SADDLE_FREE_FLOOR * jnp.maximum(jnp.max(sizes), 1.0))
+    along = (cos * g[0] + sin * g[1]) / sizes[0]
+    across = (-sin * g[0] + cos * g[1]) / sizes[1]
+    return jnp.stack([cos * along - sin * across, sin * along + cos * across])
 
 
 def _over_starts(value_and_grad):

@@ -104,3 +104,27 @@ def test_the_menu_offers_both_with_a_full_step():
     w.optimizer = "sgd"
     assert w.learning_rate == OPTIMIZERS["sgd"].defaults()["learning_rate"]
     w.close()
+
+
+@pytest.mark.parametrize("kind", ["newton", "saddle_free"])
+def test_the_two_parameter_closed_forms_match_linear_algebra(kind):
+    import jax.numpy as jnp
+
+    from jaxgrad_widgets.engine.descent import SADDLE_FREE_FLOOR, newton_direction
+
+    rng = np.random.default_rng(1)
+    for _ in range(200):
+        m = rng.normal(size=(2, 2))
+        h, g = (m + m.T) / 2, rng.normal(size=2)
+        matrix, gradient = jnp.asarray(h, jnp.float32), jnp.asarray(g, jnp.float32)
+        ours = np.asarray(newton_direction(matrix, gradient, jnp.ones(2), kind))
+        if kind == "newton":
+            expected = np.linalg.solve(h, g)
+        else:
+            values, vectors = np.linalg.eigh(h)
+            size = np.maximum(np.abs(values), SADDLE_FREE_FLOOR * max(np.abs(values).max(), 1.0))
+            expected = vectors @ ((vectors.T @ g) / size)
+        np.testing.assert_allclose(ours, expected, rtol=2e-3, atol=1e-4)
+    # A locked parameter does not move, either way.
+    h, g = jnp.array([[2.0, 1.0], [1.0, -4.0]]), jnp.array([1.0, 3.0])
+    assert newton_direction(h, g, jnp.array([1.0, 0.0]), kind).tolist() == [0.5, 0.0]

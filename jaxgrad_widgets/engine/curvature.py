@@ -227,7 +227,8 @@ def critical_points(objective: Objective, grid: Grid) -> list[CriticalPoint]:
     points = np.repeat(grid.base[None, :].astype(np.float32), gx.size, axis=0)
     points[:, dims[0]], points[:, dims[1]] = gx.ravel(), gy.ravel()
     gradients = _gradients(objective, points)[:, dims]
-    steepness = (gradients.astype(np.float64) ** 2).sum(axis=1).reshape(gx.shape)
+    with np.errstate(over="ignore"):  # a huge view's corners: an infinite steepness ranks last
+        steepness = (gradients.astype(np.float64) ** 2).sum(axis=1).reshape(gx.shape)
     candidates = _grid_candidates(steepness)[:MAX_CRITICAL_CANDIDATES]
     (x_low, x_high), (y_low, y_high) = (grid.xs[0], grid.xs[-1]), (grid.ys[0], grid.ys[-1])
     cells = np.array([(x_high - x_low) / max(len(grid.xs) - 1, 1),
@@ -238,7 +239,7 @@ def critical_points(objective: Objective, grid: Grid) -> list[CriticalPoint]:
         point = points[i * len(grid.xs) + j].astype(np.float64)
         for _ in range(CRITICAL_NEWTON_STEPS):
             gradient = np.asarray(objective.grad(point.astype(np.float32)), np.float64)[dims]
-            if not np.isfinite(gradient).all() or np.linalg.norm(gradient) < 1e-7:
+            if not np.isfinite(gradient).all() or np.abs(gradient).max() < 1e-7:
                 break
             matrix = np.asarray(hessian(point.astype(np.float32)), np.float64)[np.ix_(dims, dims)]
             try:

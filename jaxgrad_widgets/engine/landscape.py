@@ -361,7 +361,8 @@ def classify_point(
     hessian = hessian[np.ix_(chosen, chosen)]
     hessian = (hessian + hessian.T) / 2
     eigenvalues, eigenvectors = np.linalg.eigh(hessian)
-    gradient_norm = float(np.linalg.norm(np.asarray(objective.grad(flat))[chosen]))
+    with np.errstate(over="ignore"):  # far out, a huge gradient's norm is infinite: not critical
+        gradient_norm = float(np.linalg.norm(np.asarray(objective.grad(flat))[chosen]))
     scale = max(1.0, float(np.abs(eigenvalues).max(initial=0.0)))
     zero = 1e-4 * scale
     if not np.isfinite(eigenvalues).all() or gradient_norm > gradient_tol:

@@ -190,7 +190,7 @@ class GradDescentWidget(ipywidgets.VBox):
             info = describe(f) if argnums is None and not fixed else None
             self._info = info
             self.objective = shared_objective(
-                f, argnums, fixed=fixed, example=_example(start, starts, info)
+                f, argnums, fixed=fixed, example=example_point(start, starts, info)
             )
             if (
                 isinstance(max_starts, bool)
@@ -1042,8 +1042,18 @@ class GradDescentWidget(ipywidgets.VBox):
             close_tree(widget)
 
 
-def _example(start: Any, starts: Any, info: FunctionInfo | None) -> Any:
-    """One start point, from which the objective learns the arguments' shapes."""
+def example_point(start: Any, starts: Any, info: FunctionInfo | None) -> Any:
+    """One start point, from which the objective learns the arguments' shapes: ``start``,
+    else the first of ``starts``, else a known function's own start (None: none given).
+
+    Shared by the dashboards that take a start (GradDescentWidget, RaceWidget).
+
+    Example:
+        >>> from jaxgrad_widgets.functions import describe, goldfield
+        >>> example_point(None, [(1.0, 2.0), (3.0, 4.0)], None), example_point(None, None,
+        ...                                                                 describe(goldfield))
+        ((1.0, 2.0), (0.1, 0.1))
+    """
     if starts is not None and len(starts) == 0:
         raise ObjectiveError("starts is empty; give at least one start")
     if start is not None and starts is not None:

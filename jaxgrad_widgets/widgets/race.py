@@ -42,7 +42,7 @@ from ..engine import (
 from ..engine.race import GIVEN, RACE_CANDIDATES, RACE_OPTIMIZERS, RACE_STEPS, TUNED
 from ..engine.shared import shared_objective
 from ..functions import FunctionInfo, describe
-from .grad_descent import _example
+from .grad_descent import example_point
 from .lifecycle import close_tree, replace_earlier_runs
 from .palette import ERROR_COLOR, RACE_START_COLOR, SUCCESS_COLOR, start_color
 from .panels import CURVE_POINTS, CurvePanel, LossPanel, MapPanel, RunView
@@ -102,7 +102,7 @@ class RaceWidget(ipywidgets.VBox):
         try:
             info = describe(f) if argnums is None and not fixed else None
             self._info = info
-            example = _example(start, None, info)
+            example = example_point(start, None, info)
             self.objective = shared_objective(f, argnums, fixed=fixed, example=example)
             point = self.objective.pack_example(example)
             if not np.isfinite(point).all():

@@ -143,6 +143,15 @@ class OptimizerSpec:
         return result
 
 
+#: Newton's methods' learning rate: a step size along their direction, 1 a full step
+#: (to the local quadratic model's flat point). The same name and range as every
+#: optimizer's learning rate, so that one control serves them all.
+NEWTON_STEP = Hyperparameter(
+    "learning_rate", "learning rate", 1.0, 1e-5, 10.0, log=True,
+    description="step size: 1 is a full Newton step",
+)  # fmt: skip
+
+
 def _spec(name, label, factory, hyperparameters, description, curvature=""):
     return OptimizerSpec(name, label, factory, tuple(hyperparameters), description,
                          curvature=curvature)  # fmt: skip
@@ -211,17 +220,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "newton",
             "Newton's method",
             optax.sgd,
-            [
-                Hyperparameter(
-                    "learning_rate",
-                    "learning rate",
-                    1.0,
-                    1e-5,
-                    10.0,
-                    log=True,
-                    description="step size: 1 jumps to the quadratic model's flat point",
-                )
-            ],
+            [NEWTON_STEP],
             "solves H d = -g: jumps to where the local quadratic model is flat, a minimum, "
             "a saddle or a maximum alike",
             curvature="newton",
@@ -230,17 +229,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "saddle_free_newton",
             "saddle-free Newton",
             optax.sgd,
-            [
-                Hyperparameter(
-                    "learning_rate",
-                    "learning rate",
-                    1.0,
-                    1e-5,
-                    10.0,
-                    log=True,
-                    description="step size: 1 is a full Newton step in a valley",
-                )
-            ],
+            [NEWTON_STEP],
             "Newton's step with |H| (eigenvalues by their size, floored): always downhill, "
             "so a saddle pushes it away instead of pulling it in",
             curvature="saddle_free",

@@ -7,37 +7,16 @@ import asyncio
 import itertools
 import time
 
-import jax
-import jax.numpy as jnp
 from kernel_loop import in_kernel_loop
+from test_responsive import slow_bowl_taking
 
 from jaxgrad_widgets import GradDescentWidget
 from jaxgrad_widgets.widgets.scheduler import Scheduler
 
-#: Seconds each gradient of the slow objective takes.
+#: Seconds each gradient of the slow objective takes (less than test_responsive's: the
+#: basins run many of them).
 DELAY = 0.01
-
-
-def _wait(g):
-    time.sleep(DELAY)
-    return g
-
-
-@jax.custom_vjp
-def _expensive(p):
-    return p
-
-
-_expensive.defvjp(
-    lambda p: (p, None),
-    lambda _, g: (jax.pure_callback(_wait, jax.ShapeDtypeStruct(g.shape, g.dtype), g,
-                                    vmap_method="sequential"),),
-)  # fmt: skip
-
-
-def slow_bowl(x, y):
-    p = _expensive(jnp.stack([x, y]))
-    return p[0] ** 2 + 2 * p[1] ** 2
+slow_bowl = slow_bowl_taking(DELAY)
 
 
 async def _ticks_while(seconds: float) -> list[float]:

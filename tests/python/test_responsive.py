@@ -20,29 +20,34 @@ from jaxgrad_widgets.widgets.scheduler import COMPUTE_BUDGET
 DELAY = 0.05
 
 
-def _wait_on_host(g):
-    time.sleep(DELAY)
-    return g
+def slow_bowl_taking(delay: float):
+    """x**2 + 2 y**2 whose every gradient takes ``delay`` seconds: the identity wrapped
+    around it has a gradient computed on the host (an adjoint simulation, say)."""
+
+    def wait_on_host(g):
+        time.sleep(delay)
+        return g
+
+    @jax.custom_vjp
+    def expensive(p):
+        return p
+
+    expensive.defvjp(
+        lambda p: (p, None),
+        lambda _, g: (
+            jax.pure_callback(wait_on_host, jax.ShapeDtypeStruct(g.shape, g.dtype), g,
+                              vmap_method="sequential"),
+        ),
+    )  # fmt: skip
+
+    def slow_bowl(x, y):
+        p = expensive(jnp.stack([x, y]))
+        return p[0] ** 2 + 2 * p[1] ** 2
+
+    return slow_bowl
 
 
-@jax.custom_vjp
-def expensive(p):
-    """The identity, whose gradient takes DELAY seconds (an adjoint simulation, say)."""
-    return p
-
-
-expensive.defvjp(
-    lambda p: (p, None),
-    lambda _, g: (
-        jax.pure_callback(_wait_on_host, jax.ShapeDtypeStruct(g.shape, g.dtype), g,
-                          vmap_method="sequential"),
-    ),
-)  # fmt: skip
-
-
-def slow_bowl(x, y):
-    p = expensive(jnp.stack([x, y]))
-    return p[0] ** 2 + 2 * p[1] ** 2
+slow_bowl = slow_bowl_taking(DELAY)
 
 
 def _widget(**kwargs):

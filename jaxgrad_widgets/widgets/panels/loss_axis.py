@@ -130,15 +130,8 @@ def _log_axis(loss, rows, finite, label) -> LossAxis:
         # as long as that is not an explosion (a run diverging from its first step).
         rise = min(float(finite.max()) - lowest, DIVERGED_TOP * max(abs(lowest), 1.0))
         firsts = np.array([lowest + rise])
-    if lowest > 0:
-        floor, name = 0.0, f"{label} (log scale)"
-    else:
-        # Just below the lowest loss: the lowest point sits three decades below the
-        # starting height above it, instead of at minus infinity.
-        span = float(firsts.max()) - lowest if firsts.size else 0.0
-        floor = lowest - max(1e-3 * span, 1e-9 * max(1.0, abs(lowest)))
-        sign = "+" if floor < 0 else "−"
-        name = f"{label} {sign} {abs(floor):.3g} (log scale)"
+    highest_start = float(firsts.max()) if firsts.size else lowest
+    floor, name = log_floor(lowest, highest_start, label)
     with np.errstate(divide="ignore", invalid="ignore"):
         shifted = loss.astype(np.float64) - floor
         values = np.where(shifted > 0, np.log10(np.where(shifted > 0, shifted, 1.0)), -np.inf)
@@ -154,6 +147,25 @@ def _log_axis(loss, rows, finite, label) -> LossAxis:
     pad = PAD * (high - low)
     low, high = low - pad, high + pad
     return LossAxis(values.astype(np.float32), low, high, name, log_ticks(low, high), log=True)
+
+
+def log_floor(lowest: float, highest_start: float, label: str) -> tuple[float, str]:
+    """What a log axis subtracts before taking logs, and its name: 0 when the lowest
+    value is positive; else a floor just below the lowest, so that the lowest point sits
+    three decades below the highest start's height above it instead of at minus infinity.
+
+    Example:
+        >>> log_floor(0.5, 4.0, "loss")
+        (0.0, 'loss (log scale)')
+        >>> log_floor(-1.0, 9.0, "loss")
+        (-1.01, 'loss + 1.01 (log scale)')
+    """
+    if lowest > 0:
+        return 0.0, f"{label} (log scale)"
+    span = highest_start - lowest
+    floor = lowest - max(1e-3 * span, 1e-9 * max(1.0, abs(lowest)))
+    sign = "+" if floor < 0 else "−"
+    return floor, f"{label} {sign} {abs(floor):.3g} (log scale)"
 
 
 def log_ticks(low: float, high: float, count: int = 6) -> tuple[list[float], dict[str, str]]:

@@ -36,7 +36,7 @@ from ..palette import (
     SWEEP_DIVERGED_OPACITY,
     THEORY_COLOR,
 )
-from .loss_axis import MIN_DECADES, PAD, log_ticks
+from .loss_axis import MIN_DECADES, PAD, log_floor, log_ticks
 from .marks import MARGIN, axis_pair, color_starts, float_array
 
 #: The top of the plot, in decades above the highest starting loss: a diverged run's
@@ -48,14 +48,8 @@ def _floor(sweep: Sweep) -> tuple[float, str]:
     """The value subtracted before taking logs (0 when every loss is positive) and the
     y axis's name."""
     settled = sweep.final_loss[~sweep.diverged & np.isfinite(sweep.final_loss)]
-    values = np.concatenate([settled, sweep.start_loss])
-    lowest = float(values.min())
-    if lowest > 0:
-        return 0.0, "final loss (log scale)"
-    span = float(sweep.start_loss.max()) - lowest
-    floor = lowest - max(1e-3 * span, 1e-9 * max(1.0, abs(lowest)))
-    sign = "+" if floor < 0 else "−"
-    return floor, f"final loss {sign} {abs(floor):.3g} (log scale)"
+    lowest = float(np.concatenate([settled, sweep.start_loss]).min())
+    return log_floor(lowest, float(sweep.start_loss.max()), "final loss")
 
 
 def _bands(rates: np.ndarray, diverged: np.ndarray) -> list[tuple[float, float]]:

@@ -61,6 +61,7 @@ benchmarks: setup-dev js
 	$(PY) benchmarks/engine.py
 	$(PY) benchmarks/latency.py
 	$(PY) benchmarks/families.py --browser
+	$(PY) benchmarks/curvature.py
 	$(PY) benchmarks/fitting_scale.py
 	$(PY) benchmarks/responsiveness.py
 	$(PY) benchmarks/long_session.py

@@ -35,7 +35,7 @@ SHOTS = [
     ("linear_regression.ipynb", ".jgw-grad-descent", 0, "regression.png"),
     ("goldfield.ipynb", ".jgw-grad-descent", 1, "families.png"),
     ("goldfield.ipynb", ".jgw-race", 0, "race.png"),
-    ("curvature.ipynb", ".jgw-grad-descent", 1, "newton.png"),
+    ("curvature.ipynb", ".jgw-grad-descent", 2, "newton.png"),
 ]
 
 

@@ -4,7 +4,7 @@
  * No DOM, no model.
  *
  * The track kinds are those of jaxgrad_widgets/widgets/player.py: prefix,
- * points, window, arrows, vline (they write one line: a mark's x and y), lines
+ * points, window, arrows, axes, vline (they write one line: a mark's x and y), lines
  * and windows (they write one line per row: x and y as lists of arrays, see
  * `computeLines`) and frame (it writes a model's `frame`, see `frameValue`).
  */
@@ -623,9 +623,9 @@ function simplifyTolerance(track: TrackSpec): number {
 }
 
 function points(track: TrackSpec, frame: number, buffers: BufferMap): XY | null {
-  const bx = get(buffers, track.x);
-  const by = get(buffers, track.y);
-  if (!bx || !by) return null;
+  const found = rowBuffers(track, buffers);
+  if (found === null) return null;
+  const [bx, by] = found;
   const cols = Math.min(bx.cols, by.cols);
   if (cols === 0) return EMPTY();
   const rows = listedRows(track, commonRows(bx, by));
@@ -659,11 +659,9 @@ const HEAD_COS = Math.cos(HEAD_ANGLE);
 const HEAD_SIN = Math.sin(HEAD_ANGLE);
 
 function arrows(track: TrackSpec, frame: number, buffers: BufferMap): XY | null {
-  const b0x = get(buffers, track.x0);
-  const b0y = get(buffers, track.y0);
-  const b1x = get(buffers, track.x1);
-  const b1y = get(buffers, track.y1);
-  if (!b0x || !b0y || !b1x || !b1y) return null;
+  const found = rowBuffers(track, buffers);
+  if (found === null) return null;
+  const [b0x, b0y, b1x, b1y] = found;
   const cols = Math.min(b0x.cols, b0y.cols, b1x.cols, b1y.cols);
   if (cols === 0) return EMPTY();
   const rows = listedRows(track, commonRows(b0x, b0y, b1x, b1y));
@@ -714,6 +712,73 @@ function arrows(track: TrackSpec, frame: number, buffers: BufferMap): XY | null 
     }
   }
   return { x: x.slice(0, n), y: y.slice(0, n) };
+}
+
+/**
+ * Crosses centred on each row's point at the frame: the axis along `angle` with
+ * signed half-length `first` and the perpendicular one with `second`, each drawn
+ * (as a NaN-separated segment) only when its half-length has the track's `sign`
+ * (1, the default: positive or zero; -1: negative). The Hessian's axes at the
+ * current points, curving up and curving down.
+ */
+function axes(track: TrackSpec, frame: number, buffers: BufferMap): XY | null {
+  const found = rowBuffers(track, buffers);
+  if (found === null) return null;
+  const [bx, by, ba, b1, b2] = found;
+  const cols = Math.min(...found.map((b) => b.cols));
+  if (cols === 0) return EMPTY();
+  const rows = listedRows(track, commonRows(...found));
+  const negative = track.sign === -1;
+  // Per row: two segments of 2 points, each after a separator.
+  const x = new Float64Array(rows.length * 6);
+  const y = new Float64Array(rows.length * 6);
+  let n = 0;
+  for (const r of rows) {
+    const i = rowIndex(frame, rowLength(track, r, cols));
+    const cx = bx.data[rowStart(bx, r) + i];
+    const cy = by.data[rowStart(by, r) + i];
+    const theta = ba.data[rowStart(ba, r) + i];
+    if (!(Number.isFinite(cx) && Number.isFinite(cy) && Number.isFinite(theta))) continue;
+    const halves = [b1.data[rowStart(b1, r) + i], b2.data[rowStart(b2, r) + i]];
+    for (let k = 0; k < 2; k++) {
+      const half = halves[k];
+      if (!Number.isFinite(half) || half < 0 !== negative) continue;
+      const direction = theta + (k * Math.PI) / 2;
+      const dx = half * Math.cos(direction);
+      const dy = half * Math.sin(direction);
+      if (n > 0) {
+        x[n] = NaN;
+        y[n] = NaN;
+        n++;
+      }
+      x[n] = cx - dx;
+      y[n] = cy - dy;
+      x[n + 1] = cx + dx;
+      y[n + 1] = cy + dy;
+      n += 2;
+    }
+  }
+  return { x: x.slice(0, n), y: y.slice(0, n) };
+}
+
+/**
+ * The buffers of a kind that draws one thing per row (points, arrows, axes), in
+ * the order it reads them; null if one is missing.
+ */
+function rowBuffers(track: TrackSpec, buffers: BufferMap): Buffer2D[] | null {
+  const names =
+    track.kind === "points"
+      ? [track.x, track.y]
+      : track.kind === "arrows"
+        ? [track.x0, track.y0, track.x1, track.y1]
+        : [track.x, track.y, track.angle, track.first, track.second];
+  const found: Buffer2D[] = [];
+  for (const name of names) {
+    const b = get(buffers, name);
+    if (!b) return null;
+    found.push(b);
+  }
+  return found;
 }
 
 /**
@@ -911,6 +976,8 @@ export function computeTrack(track: TrackSpec, frame: number, buffers: BufferMap
       return windowTrack(track, f, buffers);
     case "arrows":
       return arrows(track, f, buffers);
+    case "axes":
+      return axes(track, f, buffers);
     case "vline":
       return vline(track, f);
     default:
@@ -941,14 +1008,10 @@ export function trackKey(track: TrackSpec, frame: number, buffers: BufferMap): T
       return plan === null ? -1 : plan.rows.map((r) => plan.key(r, f));
     }
     case "points":
-    case "arrows": {
-      const names = track.kind === "points" ? [track.x, track.y] : [track.x0, track.y0, track.x1, track.y1];
-      const found: Buffer2D[] = [];
-      for (const name of names) {
-        const b = get(buffers, name);
-        if (!b) return -1;
-        found.push(b);
-      }
+    case "arrows":
+    case "axes": {
+      const found = rowBuffers(track, buffers);
+      if (found === null) return -1;
       const rows = commonRows(...found);
       const cols = Math.min(...found.map((b) => b.cols));
       let longest = 0;

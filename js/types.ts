@@ -52,7 +52,7 @@ export interface WireBuffer {
   arange?: boolean;
 }
 
-export type TrackKind = "prefix" | "lines" | "points" | "window" | "windows" | "arrows" | "vline" | "frame";
+export type TrackKind = "prefix" | "lines" | "points" | "window" | "windows" | "arrows" | "axes" | "vline" | "frame";
 
 /**
  * One entry of the `tracks` trait, slot references resolved (see resolveTracks).
@@ -83,12 +83,12 @@ export interface TrackSpec {
    * point is this many tolerances from the drawn end (default 1).
    */
   lag?: number;
-  /** lines, windows, points, arrows: the buffer rows to draw, in order (all rows when absent). */
+  /** lines, windows, points, arrows, axes: the buffer rows to draw, in order (all rows when absent). */
   rows?: number[];
   /** prefix, window, frame: number of valid frames; vline: number of frames. */
   length?: number;
   /**
-   * lines, windows, points, arrows: number of valid frames per buffer row
+   * lines, windows, points, arrows, axes: number of valid frames per buffer row
    * (indexed by buffer row; an absent entry means every frame).
    */
   lengths?: (number | undefined)[];
@@ -99,6 +99,15 @@ export interface TrackSpec {
   y1?: string;
   /** arrows: head size as a fraction of the segment length. */
   head?: number;
+  /**
+   * axes: buffer names of each row's first axis direction (radians) and the signed
+   * half-lengths along it and along the perpendicular second axis.
+   */
+  angle?: string;
+  first?: string;
+  second?: string;
+  /** axes: draw the axes whose half-length has this sign (1: positive or 0, -1: negative). */
+  sign?: number;
   /** vline: stand only at multiples of this frame count (and the last frame, given `length`). */
   every?: number;
   /** vline: the y extent. */

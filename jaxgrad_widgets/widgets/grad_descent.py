@@ -55,6 +55,7 @@ from ..engine import (
 )
 from ..engine.basins import Basins
 from ..engine.curvature import EndOfRun, end_of_run, singular_hessian
+from ..engine.path_curvature import curvature_along
 from ..engine.shared import shared_objective
 from ..engine.sweep import Sweep
 from ..functions import FunctionInfo, describe
@@ -154,6 +155,8 @@ class GradDescentWidget(ipywidgets.VBox):
     show_sweep = traitlets.Bool(False)
     #: Paint the map by the minimum a run from each point reaches (a map only).
     show_basins = traitlets.Bool(False)
+    #: Draw the Hessian's axes at each start's current point (a map only).
+    show_curvature = traitlets.Bool(False)
     frame = traitlets.Int(0)
     batch_size = traitlets.Int(0)
     seed = traitlets.Int(0)
@@ -446,6 +449,7 @@ class GradDescentWidget(ipywidgets.VBox):
         cp.on_log = lambda log: self._guard(setattr, self, "log_loss", log)
         cp.on_sweep = lambda on: self._guard(setattr, self, "show_sweep", on)
         cp.on_basins = lambda on: self._guard(setattr, self, "show_basins", on)
+        cp.on_curvature = lambda on: self._guard(setattr, self, "show_curvature", on)
         cp.on_remove = lambda: self._guard(self.remove_start)
         cp.on_clear = lambda: self._guard(self.clear_starts)
         self.map.connect(self._start_moved, self._starts_placed)
@@ -678,7 +682,7 @@ class GradDescentWidget(ipywidgets.VBox):
             return
 
         def apply() -> None:
-            self.control_panel.show_layers(self.show_sweep, self.show_basins)
+            self._show_layers()
             self.sweep_task.show(self.show_sweep)
             self.plots.children = self._plot_boxes()
 
@@ -693,10 +697,46 @@ class GradDescentWidget(ipywidgets.VBox):
             if self.show_basins and self.one_dimensional:
                 self.set_trait("show_basins", False)
                 raise ObjectiveError(f"basins need a map: {self.objective.name} has one parameter")
-            self.control_panel.show_layers(self.show_sweep, self.show_basins)
+            self._show_layers()
             self.basins_task.show(self.show_basins)
 
         self._guard(apply)
+
+    @traitlets.observe("show_curvature")
+    def _curvature_shown(self, _change: dict[str, Any]) -> None:
+        if not hasattr(self, "plots"):
+            return
+
+        def apply() -> None:
+            refusal = self._curvature_refusal() if self.show_curvature else None
+            if refusal is not None:
+                self.set_trait("show_curvature", False)
+                raise ObjectiveError(refusal)
+            self._show_layers()
+            if isinstance(self.map, MapPanel):
+                self.map.show_curvature(self.show_curvature)
+            # The family the browser holds was drawn without (or with) the axes.
+            self.player.clear_family()
+            self._publish(status=False)
+            self._plan_family()
+
+        self._guard(apply)
+
+    def _show_layers(self) -> None:
+        self.control_panel.show_layers(self.show_sweep, self.show_basins, self.show_curvature)
+
+    def _curvature_refusal(self) -> str | None:
+        """Why the curvature axes cannot be drawn for this function, or None."""
+        name = self.objective.name
+        if self.one_dimensional:
+            return (f"curvature axes need a map: {name} has one parameter (its curve's "
+                    "second derivative is in DerivativeWidget)")  # fmt: skip
+        if not self.objective.jittable:
+            return f"curvature axes need second derivatives JAX can compile; {name} runs op by op"
+        if not self._minima_affordable():
+            return (f"curvature axes need a Hessian at every step; {name}'s gradient takes "
+                    f"{self._gradient_seconds * 1e3:.0f} ms, too slow for that")  # fmt: skip
+        return None
 
     def _active_panels(self) -> list[Panel]:
         """The panels that draw the current run."""
@@ -713,7 +753,11 @@ class GradDescentWidget(ipywidgets.VBox):
         state = self.state
         dims = None if self.one_dimensional else state.inputs.map_dims
         locked = state.locked
-        return RunView.of(run, dims, state.mask, None if locked is None else locked[0])
+        # The Hessian's axes at every point of every path, when the map shows them.
+        curvature = (curvature_along(self.objective, run.params, dims)
+                     if self.show_curvature and dims is not None else None)  # fmt: skip
+        return RunView.of(run, dims, state.mask, None if locked is None else locked[0],
+                          curvature)  # fmt: skip
 
     # ------------------------------------------------------------------ computing
     def _recompute(self, wait: bool = False) -> Trajectories | None:

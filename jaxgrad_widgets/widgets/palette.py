@@ -122,3 +122,6 @@ RACE_START_COLOR = "#ffffff"
 #: The map's marker (bqplot's names) of each kind of critical point.
 CRITICAL_MARKERS: dict[str, str] = {"minimum": "cross", "saddle": "diamond",
                                     "maximum": "triangle-up"}  # fmt: skip
+#: The Hessian's axes at the current points: directions that curve up (solid) and
+#: down (dashed); white and orange read over every shade of the map's scheme.
+CURVATURE_COLORS: dict[str, str] = {"positive": "#ffffff", "negative": "#ff6d00"}

@@ -47,6 +47,12 @@ row's ``length`` is its number of valid frames, e.g. up to a divergence):
     one arrow per row from ``(x0, y0)`` to ``(x1, y1)`` at the row's frame, drawn as
     NaN-separated segments with a small head (``head``, a fraction of the arrow's
     length; no NaN at the end).
+``axes``
+    a cross per row centred on ``(x, y)`` at the row's frame: the axis along ``angle``
+    (radians) with signed half-length ``first`` and the perpendicular one with
+    ``second``, each drawn as a NaN-separated segment only when its half-length has
+    the track's ``sign`` (1: positive or zero, -1: negative). The Hessian's axes at
+    the current points, one mark per sign.
 ``vline``
     ``x = [f, f]``, ``y = [low, high]``: the current-frame marker on a loss plot.
     With ``every = k`` and ``length`` (the number of frames), ``f`` is rounded down

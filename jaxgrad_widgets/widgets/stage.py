@@ -30,7 +30,7 @@ from .panels.view import RunView
 from .player import Player
 
 #: Track fields that name buffers.
-BUFFER_FIELDS = ("x", "y", "x0", "y0", "x1", "y1", "x_static")
+BUFFER_FIELDS = ("x", "y", "x0", "y0", "x1", "y1", "x_static", "angle", "first", "second")
 
 
 class Panel(Protocol):

@@ -521,6 +521,57 @@ describe("arrows", () => {
   });
 });
 
+describe("axes", () => {
+  // Two rows, two frames. Row 0 at (1, 2): axis 0 along x (half 0.5), axis 1 along y
+  // (half -0.25, curving down); then at (3, 4) turned a quarter, both positive.
+  // Row 1: NaN centre at frame 0, (0, 0) with a NaN second axis at frame 1.
+  const q = Math.PI / 2;
+  const bufs = buffers({
+    cx: [[2, 2], [1, 3, Number.NaN, 0]],
+    cy: [[2, 2], [2, 4, 0, 0]],
+    ang: [[2, 2], [0, q, 0, 0]],
+    h1: [[2, 2], [0.5, 1, 1, 2]],
+    h2: [[2, 2], [-0.25, 0, 1, Number.NaN]],
+  });
+  const up: TrackSpec = { target: 0, kind: "axes", x: "cx", y: "cy", angle: "ang", first: "h1", second: "h2", sign: 1 };
+  const down: TrackSpec = { ...up, sign: -1 };
+
+  it("draws each axis of a sign as a segment centred on the point", () => {
+    close(plain(computeTrack({ ...up, rows: [0] }, 0, bufs))!.x, [0.5, 1.5]);
+    close(plain(computeTrack({ ...up, rows: [0] }, 0, bufs))!.y, [2, 2]);
+    const curvingDown = plain(computeTrack({ ...down, rows: [0] }, 0, bufs))!;
+    close(curvingDown.x, [1, 1]);
+    close(curvingDown.y, [2.25, 1.75]);
+  });
+
+  it("turns with the angle, counts a zero half-length as curving up and separates with NaN", () => {
+    const out = plain(computeTrack({ ...up, rows: [0] }, 1, bufs))!;
+    // First axis along y (length 1 each way); the second along -x with half-length 0.
+    close(out.x, [3, 3, Number.NaN, 3, 3]);
+    close(out.y, [3, 5, Number.NaN, 4, 4]);
+    expect(plain(computeTrack({ ...down, rows: [0] }, 1, bufs))).toEqual({ x: [], y: [] });
+  });
+
+  it("skips non-finite centres and axes, never ending on NaN", () => {
+    const both = plain(computeTrack(up, 1, bufs))!;
+    expect(both.x.length).toBe(8);
+    close(both.x.slice(6), [-2, 2]);
+    close(both.y.slice(6), [0, 0]);
+    const atZero = plain(computeTrack(up, 0, bufs))!;
+    expect(atZero.x.length).toBe(2);
+    expect(Number.isNaN(atZero.x[atZero.x.length - 1])).toBe(false);
+  });
+
+  it("holds a row at its last valid frame and keys on the frame", () => {
+    const held: TrackSpec = { ...up, rows: [0], lengths: [1] };
+    close(plain(computeTrack(held, 1, bufs))!.x, [0.5, 1.5]);
+    expect(trackKey(held, 1, bufs)).toBe(0);
+    expect(trackKey(up, 1, bufs)).toBe(1);
+    expect(trackKey({ ...up, first: "missing" }, 1, bufs)).toBe(-1);
+    expect(computeTrack({ ...up, first: "missing" }, 1, bufs)).toBeNull();
+  });
+});
+
 describe("vline and the rest", () => {
   it("draws x = [f, f] from low to high", () => {
     const track: TrackSpec = { target: 0, kind: "vline", low: -2, high: 8 };

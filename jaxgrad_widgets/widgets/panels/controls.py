@@ -69,6 +69,12 @@ class ControlsPanel:
             tooltip="colour every point of the map by the minimum a run from it reaches",
             layout=ipywidgets.Layout(width="auto"),
         ) if len(self.names) >= 2 else None  # fmt: skip
+        # So do the Hessian's axes along the paths.
+        self.curvature_toggle = ipywidgets.ToggleButton(
+            value=False, description="curvature", icon="crosshairs",
+            tooltip="the Hessian's axes at each current point: solid curving up, dashed down",
+            layout=ipywidgets.Layout(width="auto"),
+        ) if len(self.names) >= 2 else None  # fmt: skip
         self.remove_button = ipywidgets.Button(
             description="remove last start", icon="minus", layout=ipywidgets.Layout(width="auto")
         )
@@ -89,6 +95,7 @@ class ControlsPanel:
         self.on_log: Callable[[bool], None] = _ignore
         self.on_sweep: Callable[[bool], None] = _ignore
         self.on_basins: Callable[[bool], None] = _ignore
+        self.on_curvature: Callable[[bool], None] = _ignore
         self.on_remove: Callable[[], None] = _ignore
         self.on_clear: Callable[[], None] = _ignore
         self._showing = False  # the controls are being moved to the state: no requests
@@ -125,8 +132,7 @@ class ControlsPanel:
     def _layout(self) -> ipywidgets.HBox:
         """The controls laid out: optimizer (and sampling), axes, buttons; wrapping."""
         toggles = [self.log_toggle, self.sweep_toggle]
-        if self.basins_toggle is not None:
-            toggles.append(self.basins_toggle)
+        toggles += [t for t in (self.basins_toggle, self.curvature_toggle) if t is not None]
         buttons = ipywidgets.VBox(
             [*toggles, self.remove_button, self.clear_button],
             layout=ipywidgets.Layout(flex="0 0 auto", align_items="flex-start"),
@@ -160,10 +166,14 @@ class ControlsPanel:
         self.sweep_toggle.observe(
             lambda change: self._ask(self.on_sweep, bool(change["new"])), names="value"
         )
-        if self.basins_toggle is not None:
-            self.basins_toggle.observe(
-                lambda change: self._ask(self.on_basins, bool(change["new"])), names="value"
-            )
+        for toggle, request in ((self.basins_toggle, "on_basins"),
+                                (self.curvature_toggle, "on_curvature")):  # fmt: skip
+            if toggle is not None:
+                toggle.observe(
+                    lambda change, request=request: self._ask(getattr(self, request),
+                                                              bool(change["new"])),
+                    names="value",
+                )  # fmt: skip
         self.remove_button.on_click(lambda _: self._ask(self.on_remove))
         self.clear_button.on_click(lambda _: self._ask(self.on_clear))
         if self.view is not None:
@@ -293,13 +303,13 @@ class ControlsPanel:
             if self.log_toggle.value != log:
                 self.log_toggle.value = log
 
-    def show_layers(self, sweep: bool, basins: bool) -> None:
-        """The sweep and basins toggles as the dashboard has them."""
+    def show_layers(self, sweep: bool, basins: bool, curvature: bool) -> None:
+        """The sweep, basins and curvature toggles as the dashboard has them."""
         with self.showing():
-            if self.sweep_toggle.value != sweep:
-                self.sweep_toggle.value = sweep
-            if self.basins_toggle is not None and self.basins_toggle.value != basins:
-                self.basins_toggle.value = basins
+            for toggle, value in ((self.sweep_toggle, sweep), (self.basins_toggle, basins),
+                                  (self.curvature_toggle, curvature)):  # fmt: skip
+                if toggle is not None and toggle.value != value:
+                    toggle.value = value
 
 
 class _Showing:

@@ -2,7 +2,8 @@
 
 It draws the landscape (shading by rank, contour lines, minima found or known), the
 line a locked axis holds the robot on, and every start's path, current point and
-negative-gradient arrow (one mark each, every start in its colour). The starts are
+negative-gradient arrow (one mark each, every start in its colour), with the Hessian's
+axes at the current points when asked for (:mod:`.curvature_axes`). The starts are
 draggable and a click adds one; what the browser sends is checked and clamped here
 and handed on as plain points.
 
@@ -13,7 +14,7 @@ Example:
     >>> grid = m.draw_landscape(Objective(goldfield), (0, 1), [0.1, 0.1],
     ...                         minima=[[1.0, 1.0], [-1.0, -1.0]])
     >>> grid.values.shape, len(m.minima.x), len(m.saddles.x), len(m.figure.marks)
-    ((120, 120), 2, 1, 11)
+    ((120, 120), 2, 1, 13)
 """
 
 from __future__ import annotations
@@ -41,12 +42,14 @@ from ..palette import (
     CONTOUR_COLOR,
     CONTOUR_OPACITY,
     CRITICAL_MARKERS,
+    CURVATURE_COLORS,
     LOCK_COLOR,
     MAP_SCHEME,
     MINIMUM_COLOR,
     MINIMUM_STROKE,
 )
 from .basins import BasinsLayer
+from .curvature_axes import CurvatureAxes, typical_curvature
 from .marks import (
     MARGIN,
     DraggableStarts,
@@ -123,6 +126,14 @@ def _critical_name(kind: str, xy: np.ndarray, critical: CriticalPoint) -> str:
     return f"{kind} ({x:.3g}, {y:.3g}): Hessian eigenvalues {values}"
 
 
+#: How to read the curvature axes (see :mod:`.curvature_axes`).
+_CURVATURE_LEGEND = (
+    '<div class="jgw-curvature-legend">the Hessian\'s axes at each current point: '
+    '<span data-curving="up">━ curving up</span> <span data-curving="down" '
+    f'style="color: {CURVATURE_COLORS["negative"]}">╍ curving down</span> (the shorter, '
+    "the sharper)</div>"
+)
+
 #: What the legend calls each marker (the shapes are bqplot's, see CRITICAL_MARKERS).
 _SYMBOLS = {"minimum": "✚", "saddle": "◆", "maximum": "▲"}
 
@@ -189,14 +200,20 @@ class MapPanel:
         self.basins = BasinsLayer(scales, self.bounds)
         self.marks = StartMarks(scales, x_low)
         self.paths, self.current, self.arrows = self.marks.player_marks()
+        # The Hessian's axes at each current point (hidden until the dashboard asks).
+        self.curvature = CurvatureAxes(scales)
+        self._curvature_shown = False
+        #: The critical points drawn, by kind (none until a landscape is drawn).
+        self.critical: dict[str, list[CriticalPoint]] = {"minimum": [], "saddle": [],
+                                                          "maximum": []}  # fmt: skip
         self.draggable = DraggableStarts(scales, lambda: self.bounds)
         self.starts = self.draggable.mark
         self.x_axis, self.y_axis = axis_pair(self.x_scale, self.y_scale, *labels,
                                              grid_lines="none")  # fmt: skip
         self.figure = bqplot.Figure(
             marks=[self.heatmap, self.basins.mark, self.contours, self.minima, self.saddles,
-                   self.maxima, self.lock_line, self.paths, self.arrows, self.current,
-                   self.starts],
+                   self.maxima, self.lock_line, self.paths, self.arrows,
+                   *self.curvature.player_marks(), self.current, self.starts],
             axes=[self.x_axis, self.y_axis], fig_margin=dict(MARGIN), padding_x=0.0,
             padding_y=0.0,
             layout=ipywidgets.Layout(width="100%", height=f"{HEIGHT}px", min_width="300px"),
@@ -211,8 +228,8 @@ class MapPanel:
         self.set_bounds(bounds)
 
     def player_marks(self) -> list[bqplot.Mark]:
-        """The marks the Player writes: paths, current points, arrows."""
-        return self.marks.player_marks()
+        """The marks the Player writes: paths, current points, arrows, curvature axes."""
+        return [*self.marks.player_marks(), *self.curvature.player_marks()]
 
     # ------------------------------------------------------------------ the view
     def set_axes(self, labels: Sequence[str], bounds: Bounds) -> None:
@@ -283,6 +300,9 @@ class MapPanel:
         # The arrows' scale: how steep the map typically is (an arrow is half its cap
         # there, and vanishes where the gradient does).
         self.slope = typical_slope(grid.xs, grid.ys, grid.values)
+        # The curvature axes' scale likewise: how sharply the map typically curves.
+        self.curvature.set_scale(self.bounds[0][1] - self.bounds[0][0],
+                                 typical_curvature(grid.xs, grid.ys, grid.values))  # fmt: skip
         contour_x, contour_y = contour_paths(grid, default_levels(grid.values))
         with self.heatmap.hold_sync():
             self.heatmap.x = float_array(grid.xs)
@@ -316,8 +336,7 @@ class MapPanel:
                 mark.names = [_critical_name(kind, p, c) for p, c in zip(xy, found, strict=False)]
                 if len(found) < len(xy):  # no Hessian: where they are, without eigenvalues
                     mark.names = [f"{kind} ({p[0]:.3g}, {p[1]:.3g})" for p in xy]
-        shown = [k for k in ("saddle", "maximum") if self.critical[k]]
-        self.kinds.value = _kinds_legend(shown) if shown else ""
+        self._show_legend()
         held = [i for i in range(objective.dim) if i not in dims]
         if held:
             values = ", ".join(f"{objective.names[i]} = {base[i]:.4g}" for i in held)
@@ -326,6 +345,22 @@ class MapPanel:
                 "start's values; descent moves every parameter</div>"
             )
         return grid
+
+    def show_curvature(self, shown: bool) -> None:
+        """Whether runs come with the curvature axes: the legend says how to read them
+        (the axes themselves follow the next load)."""
+        self._curvature_shown = shown
+        self._show_legend()
+        if not shown:
+            self.curvature.hide()
+
+    def _show_legend(self) -> None:
+        """The legend under the map: critical points beyond minima, curvature axes."""
+        kinds = [k for k in ("saddle", "maximum") if self.critical[k]]
+        parts = [_kinds_legend(kinds)] if kinds else []
+        if self._curvature_shown:
+            parts.append(_CURVATURE_LEGEND)
+        self.kinds.value = "".join(parts)
 
     def set_lock(self, side: int | None, value: float) -> None:
         """Draw the line the robot is held on (side 0: x fixed, 1: y fixed), or hide it."""
@@ -369,9 +404,17 @@ class MapPanel:
         (x_low, x_high), (y_low, y_high) = self.bounds
         tol = tolerance(x_high - x_low, y_high - y_low)
         buffers = {"px": px, "py": py, "ax": ax, "ay": ay}
-        return Frames(buffers, self.marks.tracks("px", "py", arrows, tol),
-                      {"lengths": view.lengths})  # fmt: skip
+        tracks = self.marks.tracks("px", "py", arrows, tol)
+        if view.curvature is not None:
+            axes = self.curvature.frames(view.curvature, "px", "py",
+                                         offset=len(self.marks.player_marks()))  # fmt: skip
+            buffers.update(axes.buffers)
+            tracks += axes.tracks
+        return Frames(buffers, tracks, {"lengths": view.lengths})
 
     def show(self, view: RunView, frames: Frames) -> None:
-        """After a load: Python's copies of the paths and points, the marks visible."""
-        self.marks.show(view.starts, frames.buffers["px"], frames.buffers["py"], view.lengths)
+        """After a load: Python's copies of the paths, points and axes, the marks visible."""
+        xs, ys = frames.buffers["px"], frames.buffers["py"]
+        self.marks.show(view.starts, xs, ys, view.lengths)
+        self.curvature.show(frames if view.curvature is not None else None, xs, ys,
+                            view.lengths)  # fmt: skip

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...engine import Trajectories
+from ...engine.path_curvature import PathCurvature
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,8 @@ class RunView:
         grad: the gradient with locked parameters zeroed (what moved the point).
         dims: the map's two parameters, or None for a function of one.
         free: the parameter the robot moves along while one map axis is locked, else None.
+        curvature: the Hessian's axes in the map's plane at every point of every path,
+            when the map shows them (see :mod:`jaxgrad_widgets.engine.path_curvature`).
 
     Example:
         >>> from jaxgrad_widgets.engine import Objective, trajectories
@@ -44,6 +47,7 @@ class RunView:
     grad: np.ndarray
     dims: tuple[int, int] | None
     free: int | None
+    curvature: PathCurvature | None = None
 
     @classmethod
     def of(
@@ -52,6 +56,7 @@ class RunView:
         dims: tuple[int, int] | None = None,
         mask: Sequence[float] | None = None,
         locked: int | None = None,
+        curvature: PathCurvature | None = None,
     ) -> RunView:
         lengths = [run.valid_length(j) for j in range(run.n_starts)]
         grad = run.grad
@@ -61,7 +66,7 @@ class RunView:
         free = None
         if dims is not None and locked is not None:
             free = dims[1] if locked == dims[0] else dims[0]
-        return cls(run, lengths, grad, dims, free)
+        return cls(run, lengths, grad, dims, free, curvature)
 
     @property
     def starts(self) -> int:

@@ -3,10 +3,12 @@
  *
  * `initialize` runs once per widget model and owns playback (one animator per
  * model, so two views of one widget do not both drive the marks) and the raster
- * (js/raster.ts); `render` runs once per view and draws that view's transport bar.
+ * (js/raster.ts); `render` runs once per view and draws that view's transport bar,
+ * and covers its dashboard should the kernel behind it stop (js/connection.ts).
  */
 
 import { Animator, findAnimator, type AnimatorOptions } from "./animator";
+import { ConnectionWatch } from "./connection";
 import { RasterLayer } from "./raster";
 import { ensureStyle } from "./theme";
 import { renderTransport } from "./transport";
@@ -57,8 +59,11 @@ function render({ model, el, signal }: RenderProps): () => void {
     animator = own;
   }
   const { cleanup: removeBar } = renderTransport(model, el, animator);
+  const watch = new ConnectionWatch(model);
+  watch.attach(el);
   const cleanup = once(() => {
     removeBar();
+    watch.dispose();
     own?.dispose();
   });
   signal?.addEventListener("abort", cleanup);

@@ -103,6 +103,51 @@ export const CSS = `
   font: inherit;
 }
 
+/* The computation behind a dashboard stopped (js/connection.ts): cover it. */
+.jgw-root-lost {
+  position: relative;
+}
+.jgw-lost {
+  position: absolute;
+  inset: 0;
+  z-index: 20;
+  display: flex;
+  align-items: flex-start;
+  justify-content: center;
+  padding-top: 48px;
+  background: rgba(128, 128, 128, 0.55);
+}
+.jgw-lost .jgw-lost-box {
+  position: sticky;
+  top: 24px;
+  max-width: 28em;
+  padding: 14px 18px;
+  color: ${FG};
+  background: ${BG};
+  border: 1px solid ${BORDER};
+  border-radius: 6px;
+  box-shadow: 0 2px 12px rgba(0, 0, 0, 0.3);
+  font-family: ${FONT};
+  font-size: var(--jp-ui-font-size1, 13px);
+  line-height: 1.45;
+}
+.jgw-lost .jgw-lost-box p {
+  margin: 6px 0;
+}
+/* The host's broken-link marks on every widget: the notice says it once. */
+.jgw-root-lost .jupyter-widgets-disconnected::before {
+  content: none;
+}
+.jgw-lost .jgw-lost-reload {
+  padding: 4px 14px;
+  color: var(--jp-ui-inverse-font-color1, #fff);
+  background: ${BRAND};
+  border: none;
+  border-radius: 3px;
+  font: inherit;
+  cursor: pointer;
+}
+
 /* bqplot figures inside a jaxgrad_widgets box: follow the notebook theme. */
 .jgw-root {
   --bq-content-font-color: ${FG};

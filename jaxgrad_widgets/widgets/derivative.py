@@ -40,6 +40,7 @@ from .inputs import clamp_value
 from .lifecycle import close_tree, replace_earlier_runs
 from .palette import CRITICAL_POINT_COLORS, DERIVATIVE_COLORS, TANGENT_COLOR
 from .panels.marks import MARGIN, axis_pair, plot_pixels, set_ticks
+from .watch import KernelWatch
 
 #: The height (pixels) of f's panel, and of each derivative's below it.
 MAIN_HEIGHT = 340
@@ -139,6 +140,7 @@ class DerivativeWidget(ipywidgets.VBox):
             heading += f" = {html.escape(title)}"
         super().__init__(
             [
+                KernelWatch(),  # says so should the kernel stop (invisible until then)
                 ipywidgets.HTML(f'<div class="jgw-title">{heading}</div>'),
                 *[panel["figure"] for panel in self.panels],
                 self.readout,

@@ -64,6 +64,7 @@ from .grad_descent import GradDescentWidget
 from .lifecycle import close_tree, kernel_loop, replace_earlier_runs
 from .panels.map import RESOLUTION
 from .status import shown_errors, status_line_html
+from .watch import KernelWatch
 
 #: The formula a new box starts with: goldfield, two valleys and a saddle.
 DEFAULT_FORMULA = "2*x**2 - 4*x*y + y**4 + 2"
@@ -346,12 +347,14 @@ class FormulaBox(ipywidgets.VBox):
         self.status_line = ipywidgets.HTML(layout=ipywidgets.Layout(width="100%"))
         self.status_line.add_class("jgw-formula-status")
         self.help = ipywidgets.HTML(_ALLOWED_HTML)
+        # Says so should the kernel stop, before there is a dashboard too (invisible).
+        self.watch = KernelWatch()
         self.entry = ipywidgets.HBox(
             [self.formula_label, self.formula_text, self.apply_button],
             layout=ipywidgets.Layout(width="100%", align_items="center"),
         )
         super().__init__(
-            [self.entry, self.status_line, self.help, self.dashboard],
+            [self.entry, self.status_line, self.help, self.watch, self.dashboard],
             layout=ipywidgets.Layout(width="100%"),
         )
         self.add_class("jgw-root")
@@ -441,7 +444,7 @@ class FormulaBox(ipywidgets.VBox):
         old, self.dashboard, self.formula = self.dashboard, dashboard, plan.formula
         self._note = plan.note
         self._remember(plan.formula)
-        self.children = [self.entry, self.status_line, self.help, dashboard]
+        self.children = [self.entry, self.status_line, self.help, self.watch, dashboard]
         old.close()
         self._show_result()
 
@@ -487,7 +490,7 @@ class FormulaBox(ipywidgets.VBox):
             self.dashboard.close()  # its own close: it also made widgets it does not show
         if "entry" not in made:
             return
-        for part in (self.entry, self.status_line, self.help):
+        for part in (self.entry, self.status_line, self.help, self.watch):
             close_tree(part)
         super().close()
         self.layout.close()

@@ -195,6 +195,16 @@ class ServerProcess:
                     n += 1
         return n
 
+    def kill_kernels(self) -> int:
+        """SIGKILL every kernel process of this server, as a crash would; return how many."""
+        killed = 0
+        for proc in _descendants(self.proc.pid):
+            with contextlib.suppress(Exception):
+                if "ipykernel_launcher" in " ".join(proc.cmdline()):
+                    proc.kill()
+                    killed += 1
+        return killed
+
     def stop(self, grace: float = 10.0) -> None:
         """Terminate the server's process group, then kill anything left over.
 

@@ -489,7 +489,8 @@ def test_the_default_box_is_goldfield_with_its_controls():
         assert made.formula_text.value == "2*x**2 - 4*x*y + y**4 + 2"
         assert made.message == "ok: f(x, y) = 2*x**2 - 4*x*y + y**4 + 2"
         assert made.error is False
-        assert made.children == (made.entry, made.status_line, made.help, made.dashboard)
+        parts = (made.entry, made.status_line, made.help, made.watch, made.dashboard)
+        assert made.children == parts
         assert made.formula_text.continuous_update is False  # Enter (or blur) submits
         assert "sin, sinh" in made.help.value
         assert made.dashboard.trajectory.shape == (1, 301, 2)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-BUNDLES = ("jaxgrad_widgets/static/widget.js", "jaxgrad_widgets/static/surface.js")
+BUNDLES = tuple(f"jaxgrad_widgets/static/{name}.js" for name in ("widget", "surface", "watch"))
 
 pytestmark = pytest.mark.slow
 

@@ -4,8 +4,12 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 DEMO_PORT ?= 8866
+# `make workshop`: the class's notebook, how many students arrive at once, the address.
+LESSON ?= examples/dashboard.ipynb
+STUDENTS ?= 30
+WORKSHOP_IP ?= 0.0.0.0
 
-.PHONY: demo test setup setup-dev js lint test-python test-js test-browser benchmarks clean
+.PHONY: demo workshop test setup setup-dev js lint test-python test-js test-browser benchmarks clean
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -37,7 +41,12 @@ chromium:
 	fi
 
 demo: setup js
-	$(VENV)/bin/voila examples/dashboard.ipynb --no-browser --port $(DEMO_PORT) --Voila.ip=127.0.0.1
+	$(VENV)/bin/jaxgrad-widgets serve examples/dashboard.ipynb --port $(DEMO_PORT)
+
+# One Voilà server for a class (see `jaxgrad-widgets serve --help` and the README).
+workshop: setup js
+	$(VENV)/bin/jaxgrad-widgets serve $(LESSON) --students $(STUDENTS) --ip $(WORKSHOP_IP) \
+		--port $(DEMO_PORT)
 
 lint: $(VENV)/.setup-dev
 	$(VENV)/bin/ruff check jaxgrad_widgets tests benchmarks examples docs

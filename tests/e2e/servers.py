@@ -422,3 +422,29 @@ def start_voila(
         cwd=notebook.parent if notebook.is_file() else notebook,
         ready_path="voila/static/voila.js", timeout=timeout,
     )  # fmt: skip
+
+
+def start_served(
+    notebook: Path,
+    log_dir: Path,
+    env: dict[str, str],
+    *,
+    students: int,
+    cache_dir: Path,
+    timeout: float = STARTUP_TIMEOUT,
+) -> ServerProcess:
+    """Serve ``notebook`` as ``make workshop`` does (``jaxgrad-widgets serve``), on
+    127.0.0.1 with a pool of ``students`` preheated kernels."""
+    notebook = Path(notebook)
+
+    def build(port: int) -> list[str]:
+        return [
+            sys.executable, "-m", "jaxgrad_widgets.serve", "serve", str(notebook),
+            f"--students={students}", f"--port={port}", f"--cache-dir={cache_dir}",
+        ]  # fmt: skip
+
+    return _start_server(
+        "served", build, port=None, env=env, log_dir=log_dir,
+        log_stem=f"served-{notebook.stem}", cwd=notebook.parent,
+        ready_path="voila/static/voila.js", timeout=timeout,
+    )  # fmt: skip

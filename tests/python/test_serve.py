@@ -1,0 +1,69 @@
+"""`jaxgrad-widgets serve`: the Voilà command a class is served with, and its checks."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from jaxgrad_widgets.serve import ServePlan, main
+
+LESSON = Path(__file__).resolve().parents[2] / "examples" / "dashboard.ipynb"
+
+
+def test_the_plan_holds_every_option_that_held_up_under_load(tmp_path):
+    plan = ServePlan(LESSON, students=30, port=9000, ip="0.0.0.0", fill_delay=300,
+                     cache_dir=tmp_path)  # fmt: skip
+    command = plan.voila_command(python="python")
+    assert command[:4] == ["python", "-m", "voila", str(LESSON)]
+    for option in (
+        "--preheat_kernel=True",
+        "--pool_size=30",
+        "--VoilaKernelManager.fill_delay=300.0",
+        "--KernelManager.transport=ipc",
+        "--VoilaExecutor.iopub_timeout=60",
+        "--KernelRestarter.time_to_dead=1.0",
+        "--MappingKernelManager.cull_idle_timeout=900",
+        "--VoilaConfiguration.extension_denylist=@jupyter-notebook/lab-extension",
+        "--port=9000",
+        "--Voila.ip=0.0.0.0",
+    ):
+        assert option in command
+    env = plan.kernel_environment({"PATH": "/bin"})
+    assert env["JAX_COMPILATION_CACHE_DIR"] == str(tmp_path) and env["PATH"] == "/bin"
+    assert env["JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS"] == "0"
+    # A cache the teacher set up already is kept.
+    assert plan.kernel_environment({"JAX_COMPILATION_CACHE_DIR": "/srv/cache"})[
+        "JAX_COMPILATION_CACHE_DIR"] == "/srv/cache"  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"students": 0}, "students must be from 1 to 200, not 0"),
+        ({"students": 2.5}, "students must be a whole number, not 2.5"),
+        ({"port": 70000}, "port must be from 1 to 65535, not 70000"),
+        ({"fill_delay": -1.0}, "fill delay must be 0 seconds or more, not -1.0"),
+    ],
+)
+def test_bad_plans_are_refused_in_one_sentence(changes, message):
+    with pytest.raises(ValueError, match=message):
+        ServePlan(LESSON, **changes)
+
+
+def test_the_command_line(capsys, tmp_path):
+    assert main(["serve", str(LESSON), "--students", "4", "--dry-run"]) == 0
+    printed = capsys.readouterr().out
+    assert "-m voila" in printed and "--pool_size=4" in printed
+    assert main(["serve", str(tmp_path / "missing.ipynb")]) == 2
+    assert "no notebook at" in capsys.readouterr().out
+    assert main(["serve", str(LESSON), "--students", "500"]) == 2
+    assert "students must be from 1 to 200, not 500" in capsys.readouterr().out
+
+
+def test_the_installed_entry_point_answers():
+    done = subprocess.run([Path(sys.executable).parent / "jaxgrad-widgets", "serve", "--help"],
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 0 and "--students" in done.stdout

@@ -80,6 +80,7 @@ from .scheduler import Scheduler
 from .stage import Panel, Stage
 from .state import INPUT_NAMES, DescentState, Inputs, check_starts, parse_dims
 from .status import shown_errors, start_rows
+from .surface import SurfaceView
 from .whole_families import BASINS_RESOLUTION, BasinsTask, SweepTask
 
 #: Largest number of starts the map offers (clicks beyond it are refused).
@@ -320,7 +321,7 @@ class GradDescentWidget(ipywidgets.VBox):
             self._label_map_ticks()
             self.slice_view = CurvePanel(names[state.inputs.map_dims[0]], state.bounds[0],
                                          name="slice", height=260)  # fmt: skip
-            self.surface_panel = SurfacePanel(self._map_labels())
+            self.surface_panel = SurfacePanel(self._map_labels(), on_made=self._surface_made)
         self.companion_view = (
             CompanionPanel(companion, self.objective) if companion is not None else None
         )
@@ -328,7 +329,6 @@ class GradDescentWidget(ipywidgets.VBox):
                   self.surface_panel]  # fmt: skip
         self.stage = Stage([p for p in panels if p is not None])
         self.player = self.stage.player
-        self.surface = self.surface_panel.view if self.surface_panel else None
         self.control_panel = ControlsPanel(names, self.data_rows if self.data_names else None)
         cp = self.control_panel
         # The parts a user touches, by their names.
@@ -355,6 +355,18 @@ class GradDescentWidget(ipywidgets.VBox):
         self.add_class("jgw-root")
         self.add_class("jgw-grad-descent")
 
+    @property
+    def surface(self) -> SurfaceView | None:
+        """The 3-D surface view (a :class:`~.surface.SurfaceView`; None for a function of
+        one parameter). Made on first use: a dashboard nobody turns to 3-D never sends
+        its front end to the browser."""
+        return self.surface_panel.view if self.surface_panel is not None else None
+
+    def _surface_made(self, view: SurfaceView) -> None:
+        """The surface view exists now: in its box, following the Player's frame."""
+        self._surface_box.children = [view]
+        traitlets.dlink((self.player, "frame"), (view, "frame"))
+
     def _map_labels(self) -> tuple[str, str]:
         return tuple(self.display.names[d] for d in self.state.inputs.map_dims)
 
@@ -376,6 +388,7 @@ class GradDescentWidget(ipywidgets.VBox):
         if self.view in ("map", "both"):
             boxes.append(self._map_box)
         if self.view in ("surface", "both"):
+            self.surface_panel.view  # noqa: B018 - made (and put in its box) on first show
             boxes.append(self._surface_box)
         boxes.append(self._loss_box)
         if self.companion_view is not None:
@@ -392,9 +405,9 @@ class GradDescentWidget(ipywidgets.VBox):
             map_parts, layout=ipywidgets.Layout(flex="1 1 380px", max_width="560px",
                                                 flex_flow="column"),
         )  # fmt: skip
+        # The 3-D view is made when first shown (see _plot_boxes).
         self._surface_box = ipywidgets.Box(
-            [self.surface] if self.surface else [],
-            layout=ipywidgets.Layout(flex="1 1 380px", max_width="600px"),
+            [], layout=ipywidgets.Layout(flex="1 1 380px", max_width="600px")
         )
         self._loss_box = ipywidgets.Box(
             [self.loss_view.figure], layout=ipywidgets.Layout(flex="1 1 300px")
@@ -453,8 +466,6 @@ class GradDescentWidget(ipywidgets.VBox):
         cp.on_remove = lambda: self._guard(self.remove_start)
         cp.on_clear = lambda: self._guard(self.clear_starts)
         self.map.connect(self._start_moved, self._starts_placed)
-        if self.surface is not None:
-            traitlets.dlink((self.player, "frame"), (self.surface, "frame"))
         traitlets.link((self.player, "frame"), (self, "frame"))
 
     # ------------------------------------------------------------------ inputs

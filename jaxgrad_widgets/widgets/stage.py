@@ -34,7 +34,11 @@ BUFFER_FIELDS = ("x", "y", "x0", "y0", "x1", "y1", "x_static", "angle", "first",
 
 
 class Panel(Protocol):
-    """One view of a run: its marks, how a run becomes its frames, and what follows."""
+    """One view of a run: its marks, how a run becomes its frames, and what follows.
+
+    A panel with ``lazy = True`` makes its marks when it first draws: they join the
+    Player's targets then (a view nobody looks at costs nothing in the browser).
+    """
 
     name: str
     #: Whether its frames join the learning-rate family (computed ahead for the browser).
@@ -63,15 +67,24 @@ class Stage:
 
     def __init__(self, panels: Sequence[Panel]) -> None:
         self.panels = list(panels)
-        targets: list[ipywidgets.Widget] = []
+        self._targets: list[ipywidgets.Widget] = []
         self._offsets: dict[str, int] = {}
         for panel in self.panels:
-            self._offsets[panel.name] = len(targets)
-            targets += panel.player_marks()
-        self.player = Player(targets=targets)
+            if not getattr(panel, "lazy", False):
+                self._join(panel)
+        self.player = Player(targets=list(self._targets))
         self.loads = 0
 
+    def _join(self, panel: Panel) -> None:
+        """The panel's marks become Player targets, after those of the panels before."""
+        self._offsets[panel.name] = len(self._targets)
+        self._targets += panel.player_marks()
+
     def _namespaced(self, panel: Panel, frames: Frames) -> Frames:
+        if panel.name not in self._offsets:
+            # A lazy panel's marks join when it first draws (made by player_marks()).
+            self._join(panel)
+            self.player.targets = list(self._targets)
         name, offset = panel.name, self._offsets[panel.name]
         buffers = {f"{name}.{key}": value for key, value in frames.buffers.items()}
         tracks = []

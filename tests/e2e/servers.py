@@ -398,7 +398,8 @@ def start_voila(
 ) -> ServerProcess:
     """Start standalone Voilà on one notebook (served at ``/``) or on a directory.
 
-    This is how ``make demo`` runs the dashboard, plus ``--show_tracebacks=True``
+    This is Voilà with its defaults (``make demo`` and ``make workshop`` add the
+    options of :func:`start_served`), plus ``--show_tracebacks=True``
     so that a failing cell shows its traceback in the page (and in test
     failures) instead of a generic message. Returns once Voilà's static files
     answer; the notebook itself is executed only when a page requests ``/``

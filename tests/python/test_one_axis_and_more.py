@@ -166,6 +166,8 @@ def test_surface_view_gets_landscape_paths_and_a_frame_track():
 
 def test_map_only_view_sends_nothing_to_the_surface_until_shown():
     w = GradDescentWidget(goldfield)
+    # Not even made: its front end (three.js) reaches only a browser that shows it.
+    assert not w.surface_panel.made and w.surface not in w.player.targets
     assert w.view == "map" and w.surface.paths == {}
     assert not [t for t in w.player.tracks if t["kind"] == "frame"]
     w.view_buttons.value = "both"

@@ -27,6 +27,7 @@ import ipywidgets
 
 from ..engine.minibatch import MAX_SEED
 from ..engine.optimizers import HYPERPARAMETERS, OPTIMIZERS, Hyperparameter, OptimizerSpec
+from .looks import layout, style
 
 #: The steps slider's range; Python may ask for more (up to the engine's limit).
 STEPS_RANGE = (1, 20000)
@@ -59,8 +60,8 @@ def hyperparameter_slider(h: Hyperparameter) -> ipywidgets.ValueWidget:
         value=h.default,
         continuous_update=True,
         readout=False,  # the exact-value box beside it is the readout
-        style={"description_width": _LABEL_WIDTH},
-        layout=ipywidgets.Layout(flex="1 1 auto", min_width="200px"),
+        style=style(ipywidgets.FloatSlider, description_width=_LABEL_WIDTH),
+        layout=layout(flex="1 1 auto", min_width="200px"),
         tooltip=h.description,
     )
     if h.log:
@@ -91,8 +92,8 @@ class OptimizerControls(ipywidgets.VBox):
             options=[(spec.label, name) for name, spec in OPTIMIZERS.items()],
             value="sgd",
             description="optimizer",
-            style={"description_width": _LABEL_WIDTH},
-            layout=ipywidgets.Layout(width="100%", max_width="460px"),
+            style=style(ipywidgets.Dropdown, description_width=_LABEL_WIDTH),
+            layout=layout(width="100%", max_width="460px"),
         )
         self.sliders: dict[str, ipywidgets.ValueWidget] = {}
         #: Beside each slider: its value, exactly, and where a value is typed.
@@ -103,10 +104,11 @@ class OptimizerControls(ipywidgets.VBox):
             entry = ipywidgets.Text(
                 value=format_value(h.default), continuous_update=False,
                 tooltip=f"the exact {h.label}: type a value and press Enter",
-                layout=ipywidgets.Layout(width=ENTRY_WIDTH),
+                style=style(ipywidgets.Text), layout=layout(width=ENTRY_WIDTH),
             )  # fmt: skip
             entry.add_class("jgw-entry")
             self.sliders[h.name], self.entries[h.name] = slider, entry
+            # A layout of its own: shown and hidden with the optimizer (show_optimizer).
             self.rows[h.name] = ipywidgets.HBox(
                 [slider, entry], layout=ipywidgets.Layout(width="100%", max_width="460px")
             )
@@ -116,10 +118,11 @@ class OptimizerControls(ipywidgets.VBox):
             max=STEPS_RANGE[1],
             description="steps",
             continuous_update=True,
-            style={"description_width": _LABEL_WIDTH},
-            layout=ipywidgets.Layout(width="100%", max_width="460px"),
+            style=style(ipywidgets.IntSlider, description_width=_LABEL_WIDTH),
+            layout=layout(width="100%", max_width="460px"),
         )
         self._pushed: dict[str, float] = {}
+        # A layout of its own: the controls panel changes its flex beside sampling controls.
         super().__init__(
             [self.optimizer, *self.rows.values(), self.steps],
             layout=ipywidgets.Layout(flex="1 1 320px", min_width="280px"),
@@ -215,8 +218,8 @@ class SamplingControls(ipywidgets.HBox):
             value=0,
             description="minibatch",
             tooltip="rows of data per step: fewer rows, noisier (stochastic) gradients",
-            style={"description_width": _LABEL_WIDTH},
-            layout=ipywidgets.Layout(width="260px"),
+            style=style(ipywidgets.Dropdown, description_width=_LABEL_WIDTH),
+            layout=layout(width="260px"),
         )
         self.seed = ipywidgets.BoundedIntText(
             value=0,
@@ -224,12 +227,10 @@ class SamplingControls(ipywidgets.HBox):
             max=MAX_SEED,
             description="seed",
             tooltip="the same seed draws the same minibatches",
-            style={"description_width": "40px"},
-            layout=ipywidgets.Layout(width="160px"),
+            style=style(ipywidgets.BoundedIntText, description_width="40px"),
+            layout=layout(width="160px"),
         )
-        super().__init__(
-            [self.batch, self.seed], layout=ipywidgets.Layout(width="100%", max_width="460px")
-        )
+        super().__init__([self.batch, self.seed], layout=layout(width="100%", max_width="460px"))
         self.add_class("jgw-sampling")
 
     def show(self, batch_size: int, seed: int) -> None:

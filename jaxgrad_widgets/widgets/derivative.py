@@ -38,6 +38,7 @@ from ..engine.shared import shared_objective
 from ..functions import describe
 from .inputs import clamp_value
 from .lifecycle import close_tree, replace_earlier_runs
+from .looks import layout, style
 from .palette import CRITICAL_POINT_COLORS, DERIVATIVE_COLORS, TANGENT_COLOR
 from .panels.marks import MARGIN, axis_pair, plot_pixels, set_ticks
 from .watch import KernelWatch
@@ -132,22 +133,26 @@ class DerivativeWidget(ipywidgets.VBox):
         self.x_scale = bqplot.LinearScale(min=float(low), max=float(high), allow_padding=False)
         self.panels = [self._panel(k) for k in range(self.order + 1)]
         self._add_tangent_and_marker()
-        self.readout = ipywidgets.HTML(layout=ipywidgets.Layout(width="100%"))
-        self.status_line = ipywidgets.HTML(layout=ipywidgets.Layout(width="100%"))
+        look = style(ipywidgets.HTML)
+        self.readout = ipywidgets.HTML(layout=layout(width="100%"), style=look)
+        self.status_line = ipywidgets.HTML(layout=layout(width="100%"), style=look)
         title = info.formula if info is not None and info.formula else ""
         heading = f"<b>{html.escape(self.objective.name)}</b>({self.objective.names[0]})"
         if title:
             heading += f" = {html.escape(title)}"
         super().__init__(
             [
-                KernelWatch(),  # says so should the kernel stop (invisible until then)
-                ipywidgets.HTML(f'<div class="jgw-title">{heading}</div>'),
+                # Says so should the kernel stop (invisible until then).
+                KernelWatch(layout=layout()),
+                ipywidgets.HTML(
+                    f'<div class="jgw-title">{heading}</div>', layout=layout(), style=look
+                ),
                 *[panel["figure"] for panel in self.panels],
                 self.readout,
-                ipywidgets.HTML(self._critical_html()),
+                ipywidgets.HTML(self._critical_html(), layout=layout(), style=look),
                 self.status_line,
             ],
-            layout=ipywidgets.Layout(width="100%"),
+            layout=layout(width="100%"),
         )
         self.add_class("jgw-root")
         self.add_class("jgw-derivative")
@@ -180,6 +185,7 @@ class DerivativeWidget(ipywidgets.VBox):
         width, plot_height = plot_pixels(height, width=760)
         set_ticks(x_axis, *self.bounds, width)
         set_ticks(y_axis, low, high, plot_height)
+        # A layout of its own: the figures are there for customising (see figures).
         figure = bqplot.Figure(
             marks=[curve, cursor, point], axes=[x_axis, y_axis], fig_margin=dict(MARGIN),
             layout=ipywidgets.Layout(width="100%", height=f"{height}px"),
@@ -201,7 +207,7 @@ class DerivativeWidget(ipywidgets.VBox):
             x=xs, y=np.interp(xs, self.xs, self.curves[0]).astype(np.float32), scales=scales,
             colors=[CRITICAL_POINT_COLORS[k] for k in kinds] or ["#7f7f7f"],
             marker="diamond", default_size=80, stroke="#000000",
-            tooltip=bqplot.Tooltip(fields=["x", "y"], formats=[".4f", ".4f"]),
+            tooltip=bqplot.Tooltip(fields=["x", "y"], formats=[".4f", ".4f"], layout=layout()),
         )  # fmt: skip
         # The draggable marker: it moves along x only; Python puts it back on the curve.
         self.marker = bqplot.Scatter(

@@ -62,6 +62,7 @@ from ..functions import FunctionInfo
 from . import lifecycle
 from .grad_descent import GradDescentWidget
 from .lifecycle import close_tree, kernel_loop, replace_earlier_runs
+from .looks import layout, style
 from .panels.map import RESOLUTION
 from .status import shown_errors, status_line_html
 from .watch import KernelWatch
@@ -330,32 +331,35 @@ class FormulaBox(ipywidgets.VBox):
         self.dashboard: GradDescentWidget = GradDescentWidget(plan.function, **plan.options)
         self._remember(first)
         self._note = plan.note
-        self.formula_label = ipywidgets.HTML(f"<b>f</b>({', '.join(VARIABLES)}) =")
+        look = style(ipywidgets.HTML)
+        self.formula_label = ipywidgets.HTML(f"<b>f</b>({', '.join(VARIABLES)}) =",
+                                             layout=layout(), style=look)  # fmt: skip
         # continuous_update=False: the value arrives on Enter or blur, not per key stroke.
         self.formula_text = ipywidgets.Text(
             value=self.formula.text,
             continuous_update=False,
             placeholder=DEFAULT_FORMULA,
-            layout=ipywidgets.Layout(flex="1 1 auto", width="auto"),
+            layout=layout(flex="1 1 auto", width="auto"),
+            style=style(ipywidgets.Text),
         )
         self.formula_text.add_class("jgw-formula-text")
         self.apply_button = ipywidgets.Button(
             description="apply", icon="check", tooltip="use this formula",
-            button_style="primary", layout=ipywidgets.Layout(width="auto"),
+            button_style="primary", layout=layout(width="auto"), style=style(ipywidgets.Button),
         )  # fmt: skip
         self.apply_button.add_class("jgw-formula-apply")
-        self.status_line = ipywidgets.HTML(layout=ipywidgets.Layout(width="100%"))
+        self.status_line = ipywidgets.HTML(layout=layout(width="100%"), style=look)
         self.status_line.add_class("jgw-formula-status")
-        self.help = ipywidgets.HTML(_ALLOWED_HTML)
+        self.help = ipywidgets.HTML(_ALLOWED_HTML, layout=layout(), style=look)
         # Says so should the kernel stop, before there is a dashboard too (invisible).
-        self.watch = KernelWatch()
+        self.watch = KernelWatch(layout=layout())
         self.entry = ipywidgets.HBox(
             [self.formula_label, self.formula_text, self.apply_button],
-            layout=ipywidgets.Layout(width="100%", align_items="center"),
+            layout=layout(width="100%", align_items="center"),
         )
         super().__init__(
             [self.entry, self.status_line, self.help, self.watch, self.dashboard],
-            layout=ipywidgets.Layout(width="100%"),
+            layout=layout(width="100%"),
         )
         self.add_class("jgw-root")
         self.add_class("jgw-formula-box")
@@ -493,7 +497,7 @@ class FormulaBox(ipywidgets.VBox):
         for part in (self.entry, self.status_line, self.help, self.watch):
             close_tree(part)
         super().close()
-        self.layout.close()
+        close_tree(self.layout)  # closes it unless it is a shared look
 
 
 @contextlib.contextmanager

@@ -63,6 +63,7 @@ from .companion import Companion
 from .display import DisplayTransforms
 from .family import LearningRateFamily, RateGrid
 from .lifecycle import close_tree, kernel_loop, replace_earlier_runs
+from .looks import layout, style
 from .panels import (
     CURVE_POINTS,
     VIEWS,
@@ -319,8 +320,10 @@ class GradDescentWidget(ipywidgets.VBox):
         else:
             self.map = MapPanel(self._map_labels(), state.bounds)
             self._label_map_ticks()
+            # The robot's slice: not a figure users are told to customise, a shared look.
             self.slice_view = CurvePanel(names[state.inputs.map_dims[0]], state.bounds[0],
-                                         name="slice", height=260)  # fmt: skip
+                                         name="slice", height=260,
+                                         shared_layout=True)  # fmt: skip
             self.surface_panel = SurfacePanel(self._map_labels(), on_made=self._surface_made)
         self.companion_view = (
             CompanionPanel(companion, self.objective) if companion is not None else None
@@ -341,7 +344,10 @@ class GradDescentWidget(ipywidgets.VBox):
         self.status_panel = StatusPanel()
         self.status_table, self.status_line = self.status_panel.table, self.status_panel.line
         self.progress = self.status_panel.progress
-        self.held = self.map.held if isinstance(self.map, MapPanel) else ipywidgets.HTML()
+        self.held = (
+            self.map.held if isinstance(self.map, MapPanel)
+            else ipywidgets.HTML(layout=layout(), style=style(ipywidgets.HTML))
+        )  # fmt: skip
         self.family = LearningRateFamily(RateGrid.of_slider(self.controls.sliders["learning_rate"]))
         # The whole-family views: what they depend on, computed in the background.
         self.sweep_task = SweepTask(self.state, self.scheduler, self.family, self.objective,
@@ -350,8 +356,9 @@ class GradDescentWidget(ipywidgets.VBox):
         self.basins_task = BasinsTask(self.state, self.scheduler, self.objective,
                                       self.tolerance, self.map, self.player, info,
                                       self._gradient_seconds)  # fmt: skip
-        self.title = ipywidgets.HTML(self._title_html(info))
-        super().__init__(self._layout(), layout=ipywidgets.Layout(width="100%"))
+        self.title = ipywidgets.HTML(self._title_html(info), layout=layout(),
+                                     style=style(ipywidgets.HTML))  # fmt: skip
+        super().__init__(self._layout(), layout=layout(width="100%"))
         self.add_class("jgw-root")
         self.add_class("jgw-grad-descent")
 
@@ -402,32 +409,27 @@ class GradDescentWidget(ipywidgets.VBox):
         if isinstance(self.map, MapPanel):
             map_parts += [self.map.kinds, self.map.basins.legend]
         self._map_box = ipywidgets.Box(
-            map_parts, layout=ipywidgets.Layout(flex="1 1 380px", max_width="560px",
-                                                flex_flow="column"),
+            map_parts, layout=layout(flex="1 1 380px", max_width="560px", flex_flow="column"),
         )  # fmt: skip
         # The 3-D view is made when first shown (see _plot_boxes).
-        self._surface_box = ipywidgets.Box(
-            [], layout=ipywidgets.Layout(flex="1 1 380px", max_width="600px")
-        )
-        self._loss_box = ipywidgets.Box(
-            [self.loss_view.figure], layout=ipywidgets.Layout(flex="1 1 300px")
-        )
+        self._surface_box = ipywidgets.Box([], layout=layout(flex="1 1 380px", max_width="600px"))
+        self._loss_box = ipywidgets.Box([self.loss_view.figure], layout=layout(flex="1 1 300px"))
         self._companion_box = ipywidgets.Box(
             [self.companion_view.figure] if self.companion_view else [],
-            layout=ipywidgets.Layout(flex="1 1 300px"),
+            layout=layout(flex="1 1 300px"),
         )
         self.plots = ipywidgets.HBox(
-            self._plot_boxes(), layout=ipywidgets.Layout(width="100%", flex_flow="row wrap")
+            self._plot_boxes(), layout=layout(width="100%", flex_flow="row wrap")
         )
         # The robot's slice is in the layout only while an axis is locked (a hidden bqplot
         # figure would be laid out at zero size, with negative plot areas).
-        self.slice_box = ipywidgets.Box([], layout=ipywidgets.Layout(width="100%"))
+        self.slice_box = ipywidgets.Box([], layout=layout(width="100%"))
         heading: ipywidgets.Widget = self.title
         if self.view_buttons is not None:
             heading = ipywidgets.HBox(
                 [self.title, self.view_buttons],
-                layout=ipywidgets.Layout(width="100%", justify_content="space-between",
-                                         align_items="center", flex_flow="row wrap"),
+                layout=layout(width="100%", justify_content="space-between",
+                              align_items="center", flex_flow="row wrap"),
             )  # fmt: skip
         return [heading, self.plots, self.slice_box, self.player,
                 self.control_panel.box, self.held, *self.status_panel.widgets()]  # fmt: skip

@@ -28,6 +28,8 @@ from typing import Any
 
 import ipywidgets
 
+from .looks import is_shared
+
 #: Whether a dashboard closes those that an earlier run of its cell made.
 REPLACE_ON_RERUN = True
 
@@ -118,7 +120,7 @@ def close_tree(widget: ipywidgets.Widget) -> None:
     pending = [widget]
     while pending:
         current = pending.pop()
-        if id(current) in seen:
+        if id(current) in seen or is_shared(current):  # a shared look outlives dashboards
             continue
         seen.add(id(current))
         for name in current.keys:

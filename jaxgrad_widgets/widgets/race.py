@@ -44,6 +44,7 @@ from ..engine.shared import shared_objective
 from ..functions import FunctionInfo, describe
 from .grad_descent import example_point
 from .lifecycle import close_tree, replace_earlier_runs
+from .looks import layout, style
 from .palette import ERROR_COLOR, RACE_START_COLOR, SUCCESS_COLOR, start_color
 from .panels import CURVE_POINTS, CurvePanel, LossPanel, MapPanel, RunView
 from .stage import Stage
@@ -115,7 +116,7 @@ class RaceWidget(ipywidgets.VBox):
                               candidates=candidates, tol=tol, hyper=hyper)  # fmt: skip
             self.one_dimensional = self.objective.dim == 1
             self._build(self._initial_bounds(bounds, info))
-            super().__init__(self._layout(), layout=ipywidgets.Layout(width="100%"))
+            super().__init__(self._layout(), layout=layout(width="100%"))
             self.add_class("jgw-root")
             self.add_class("jgw-race")
             traitlets.link((self.player, "frame"), (self, "frame"))
@@ -173,11 +174,12 @@ class RaceWidget(ipywidgets.VBox):
         self.stage.load(view, [self.map, self.loss_view], key=0)
         # Six negative-gradient arrows would hide the paths they explain.
         self.map.arrows.visible = False
-        self.title = ipywidgets.HTML(self._title_html())
-        self.legend = ipywidgets.HTML(race_legend_html(r))
-        self.table = ipywidgets.HTML(race_table_html(r), layout=ipywidgets.Layout(width="100%"))
+        look = style(ipywidgets.HTML)
+        self.title = ipywidgets.HTML(self._title_html(), layout=layout(), style=look)
+        self.legend = ipywidgets.HTML(race_legend_html(r), layout=layout(), style=look)
+        self.table = ipywidgets.HTML(race_table_html(r), layout=layout(width="100%"), style=look)
         self.note = ipywidgets.HTML(race_note_html(r, self.objective.name),
-                                    layout=ipywidgets.Layout(width="100%"))  # fmt: skip
+                                    layout=layout(width="100%"), style=look)  # fmt: skip
 
     def _title_html(self) -> str:
         r, info = self._race, self._info
@@ -193,14 +195,11 @@ class RaceWidget(ipywidgets.VBox):
 
     def _layout(self) -> list[ipywidgets.Widget]:
         self._map_box = ipywidgets.Box(
-            [self.map.figure], layout=ipywidgets.Layout(flex="1 1 380px", max_width="560px")
+            [self.map.figure], layout=layout(flex="1 1 380px", max_width="560px")
         )
-        self._loss_box = ipywidgets.Box(
-            [self.loss_view.figure], layout=ipywidgets.Layout(flex="1 1 300px")
-        )
+        self._loss_box = ipywidgets.Box([self.loss_view.figure], layout=layout(flex="1 1 300px"))
         self.plots = ipywidgets.HBox(
-            [self._map_box, self._loss_box],
-            layout=ipywidgets.Layout(width="100%", flex_flow="row wrap"),
+            [self._map_box, self._loss_box], layout=layout(width="100%", flex_flow="row wrap")
         )
         # "map drawn with c = ... held", for a function of more than two parameters.
         held = [self.map.held] if isinstance(self.map, MapPanel) else []

@@ -25,6 +25,7 @@ from typing import Any, Protocol
 import ipywidgets
 import numpy as np
 
+from .looks import layout
 from .panels.marks import Frames
 from .panels.view import RunView
 from .player import Player
@@ -72,7 +73,7 @@ class Stage:
         for panel in self.panels:
             if not getattr(panel, "lazy", False):
                 self._join(panel)
-        self.player = Player(targets=list(self._targets))
+        self.player = Player(targets=list(self._targets), layout=layout())
         self.loads = 0
 
     def _join(self, panel: Panel) -> None:

@@ -29,6 +29,7 @@ from ..engine.basins import Basins, BasinsJob
 from ..engine.sweep import Sweep, SweepJob
 from ..functions import FunctionInfo
 from .family import LearningRateFamily
+from .looks import layout
 from .panels import MapPanel, SweepPanel
 from .player import Player
 from .scheduler import COMPUTE_BUDGET, Scheduler
@@ -60,7 +61,7 @@ class SweepTask:
         self.state, self.scheduler, self.family = state, scheduler, family
         self.objective, self.tolerance, self.on_rate = objective, tolerance, on_rate
         self.panel: SweepPanel | None = None
-        self.box = ipywidgets.Box([], layout=ipywidgets.Layout(flex="1 1 340px"))
+        self.box = ipywidgets.Box([], layout=layout(flex="1 1 340px"))
         self.on = False
         self.shown_key: Any = None
 

@@ -37,7 +37,7 @@ from jaxgrad_widgets.formula import (
     Formula,
 )
 from jaxgrad_widgets.functions import goldfield, himmelblau, rosenbrock
-from jaxgrad_widgets.widgets import formula_box
+from jaxgrad_widgets.widgets import formula_box, looks
 
 FUNCTION_LIST = "abs, arctan, atan, cos, cosh, exp, log, sin, sinh, sqrt, tan, tanh"
 UNKNOWN_NAME = "; use x, y, pi, e or one of the functions " + FUNCTION_LIST
@@ -603,9 +603,12 @@ def test_close_closes_every_widget_the_box_made():
     made.formula_text.value = "x**2 + 2*y**2"
     parts = [made, made.entry, made.formula_label, made.formula_text, made.apply_button,
              made.status_line, made.help, made.dashboard, made.dashboard.map.figure]  # fmt: skip
-    styles = [made.formula_text.style, made.apply_button.style, made.layout, made.entry.layout]
+    own_looks = [made.dashboard.figure.layout, made.dashboard.progress.layout]
+    # Shared looks (jaxgrad_widgets.widgets.looks) serve every dashboard: they stay open.
+    shared = [made.formula_text.style, made.apply_button.style, made.layout, made.entry.layout]
     made.close()
-    assert all(w.comm is None for w in parts + styles)
+    assert all(w.comm is None for w in parts + own_looks)
+    assert all(looks.is_shared(w) and w.comm is not None for w in shared)
 
 
 def test_the_dashboard_can_be_made_from_a_formula_directly():

@@ -14,6 +14,7 @@ from jaxgrad_widgets import DerivativeWidget, GradDescentWidget
 from jaxgrad_widgets.engine import NotJittableWarning
 from jaxgrad_widgets.engine.shared import shared_objective
 from jaxgrad_widgets.functions import goldfield, polynomial
+from jaxgrad_widgets.widgets import looks
 
 SCALE = 1.0
 
@@ -23,9 +24,10 @@ def scaled_bowl(x, y):
 
 
 def _registry_ids():
+    """The ids of the registered widgets, but for shared looks (which outlive dashboards)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
-        return set(ipywidgets.Widget.widgets)
+        return {k for k, w in ipywidgets.Widget.widgets.items() if not looks.is_shared(w)}
 
 
 @pytest.mark.parametrize(

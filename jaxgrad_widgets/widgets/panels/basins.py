@@ -47,6 +47,7 @@ import ipywidgets
 import numpy as np
 
 from ...engine.basins import DIVERGED, NOWHERE
+from ..looks import layout, style
 from ..palette import BASIN_ALPHA, BASIN_COLORS, BASIN_DIVERGED_COLOR, BASIN_UNDECIDED_COLOR
 from ..player import RASTER_MAX_CODES, Player
 from .marks import float_array
@@ -117,10 +118,10 @@ class BasinsLayer:
     ) -> None:
         (x_low, x_high), (y_low, y_high) = bounds
         self.mark = bqplot.Image(
-            image=ipywidgets.Image(format="url", value=b""), scales=dict(scales),
+            image=ipywidgets.Image(format="url", value=b"", layout=layout()), scales=dict(scales),
             x=float_array([x_low, x_high]), y=float_array([y_low, y_high]), visible=False,
         )  # fmt: skip
-        self.legend = ipywidgets.HTML(layout=ipywidgets.Layout(width="100%"))
+        self.legend = ipywidgets.HTML(layout=layout(width="100%"), style=style(ipywidgets.HTML))
         self.legend.add_class("jgw-basins-legend")
 
     # ------------------------------------------------------------------ encoding

@@ -17,12 +17,12 @@ Example:
 from __future__ import annotations
 
 import bqplot
-import ipywidgets
 import numpy as np
 
 from ...engine import Objective
 from ...engine.companion import frame_curves
 from ..companion import Companion
+from ..looks import layout
 from ..palette import DATA_COLOR
 from ..player import slot
 from .marks import (
@@ -79,7 +79,7 @@ class CompanionPanel:
         self.figure = bqplot.Figure(
             marks=[self.background, self.curves], axes=list(axes),
             fig_margin=dict(MARGIN),
-            layout=ipywidgets.Layout(width="100%", height="440px", min_width="260px"),
+            layout=layout(width="100%", height="440px", min_width="260px"),
         )  # fmt: skip
         self.figure.add_class("jgw-data")
 

@@ -27,6 +27,7 @@ import ipywidgets
 from ...engine.optimizers import HYPERPARAMETERS, OPTIMIZERS, OptimizerSpec
 from ..controls import STEPS_RANGE, OptimizerControls, SamplingControls
 from ..inputs import clamp_value
+from ..looks import layout, style
 
 #: The controls' label width, shared with the optimizer controls.
 WIDE = {"description_width": "110px"}
@@ -56,31 +57,32 @@ class ControlsPanel:
         self.sampling = SamplingControls(data_rows) if data_rows is not None else None
         self.log_toggle = ipywidgets.ToggleButton(
             value=False, description="log loss", tooltip="loss on a log scale",
-            icon="line-chart", layout=ipywidgets.Layout(width="auto"),
+            icon="line-chart", layout=layout(width="auto"), style=style(ipywidgets.ToggleButton),
         )  # fmt: skip
         self.sweep_toggle = ipywidgets.ToggleButton(
             value=False, description="rate sweep", icon="area-chart",
             tooltip="final loss at every learning rate of the slider, from every start",
-            layout=ipywidgets.Layout(width="auto"),
+            layout=layout(width="auto"), style=style(ipywidgets.ToggleButton),
         )  # fmt: skip
         # Basins need a map: a function of two or more parameters.
         self.basins_toggle = ipywidgets.ToggleButton(
             value=False, description="basins", icon="th",
             tooltip="colour every point of the map by the minimum a run from it reaches",
-            layout=ipywidgets.Layout(width="auto"),
+            layout=layout(width="auto"), style=style(ipywidgets.ToggleButton),
         ) if len(self.names) >= 2 else None  # fmt: skip
         # So do the Hessian's axes along the paths.
         self.curvature_toggle = ipywidgets.ToggleButton(
             value=False, description="curvature", icon="crosshairs",
             tooltip="the Hessian's axes at each current point: solid curving up, dashed down",
-            layout=ipywidgets.Layout(width="auto"),
+            layout=layout(width="auto"), style=style(ipywidgets.ToggleButton),
         ) if len(self.names) >= 2 else None  # fmt: skip
         self.remove_button = ipywidgets.Button(
-            description="remove last start", icon="minus", layout=ipywidgets.Layout(width="auto")
-        )
+            description="remove last start", icon="minus",
+            layout=layout(width="auto"), style=style(ipywidgets.Button),
+        )  # fmt: skip
         self.clear_button = ipywidgets.Button(
             description="keep first start only", icon="times",
-            layout=ipywidgets.Layout(width="auto"),
+            layout=layout(width="auto"), style=style(ipywidgets.Button),
         )  # fmt: skip
         self.axes = self._axis_controls()
         # Requests, set by the dashboard.
@@ -108,26 +110,30 @@ class ControlsPanel:
         """Lock an axis (the robot) and, beyond two parameters, choose the map's axes."""
         if len(self.names) < 2:
             self.dim_x = self.dim_y = self.lock_axis = self.lock_value = self.view = None
-            return ipywidgets.VBox([])
+            return ipywidgets.VBox([], layout=layout())
         options = [(n, i) for i, n in enumerate(self.names)]
+        wide = style(ipywidgets.Dropdown, **WIDE)
         self.dim_x = ipywidgets.Dropdown(options=options, value=0, description="map x",
-                                         style=WIDE)  # fmt: skip
+                                         style=wide, layout=layout())  # fmt: skip
         self.dim_y = ipywidgets.Dropdown(options=options, value=1, description="map y",
-                                         style=WIDE)  # fmt: skip
-        self.lock_axis = ipywidgets.Dropdown(description="lock", style=WIDE)
-        self.lock_value = ipywidgets.FloatSlider(description="at", style=WIDE, step=0.01,
-                                                 continuous_update=True)  # fmt: skip
+                                         style=wide, layout=layout())  # fmt: skip
+        self.lock_axis = ipywidgets.Dropdown(description="lock", style=wide, layout=layout())
+        # A layout of its own: shown only while an axis is locked (show_axes).
+        self.lock_value = ipywidgets.FloatSlider(
+            description="at", step=0.01, continuous_update=True,
+            style=style(ipywidgets.FloatSlider, **WIDE), layout=ipywidgets.Layout(),
+        )  # fmt: skip
         # The view goes beside the title (see the dashboard's layout), not among these.
         self.view = ipywidgets.ToggleButtons(
             options=[("map", "map"), ("3-D surface", "surface"), ("both", "both")],
             value="map", tooltips=["contour map", "3-D surface (WebGL)", "map and surface"],
-            style={"button_width": "auto"},
+            style=style(ipywidgets.ToggleButtons, button_width="auto"), layout=layout(),
         )  # fmt: skip
         self.view.add_class("jgw-view")
         children = [self.lock_axis, self.lock_value]
         if len(self.names) > 2:
             children = [self.dim_x, self.dim_y, *children]
-        return ipywidgets.VBox(children, layout=ipywidgets.Layout(flex="1 1 300px"))
+        return ipywidgets.VBox(children, layout=layout(flex="1 1 300px"))
 
     def _layout(self) -> ipywidgets.HBox:
         """The controls laid out: optimizer (and sampling), axes, buttons; wrapping."""
@@ -135,7 +141,7 @@ class ControlsPanel:
         toggles += [t for t in (self.basins_toggle, self.curvature_toggle) if t is not None]
         buttons = ipywidgets.VBox(
             [*toggles, self.remove_button, self.clear_button],
-            layout=ipywidgets.Layout(flex="0 0 auto", align_items="flex-start"),
+            layout=layout(flex="0 0 auto", align_items="flex-start"),
         )
         column: ipywidgets.Widget = self.optimizer
         if self.sampling is not None:
@@ -143,11 +149,11 @@ class ControlsPanel:
             self.optimizer.layout.flex = "0 0 auto"
             column = ipywidgets.VBox(
                 [self.optimizer, self.sampling],
-                layout=ipywidgets.Layout(flex="1 1 320px", min_width="280px"),
+                layout=layout(flex="1 1 320px", min_width="280px"),
             )
         return ipywidgets.HBox(
             [column, self.axes, buttons],
-            layout=ipywidgets.Layout(width="100%", flex_flow="row wrap"),
+            layout=layout(width="100%", flex_flow="row wrap"),
         )
 
     # ------------------------------------------------------------------ requests

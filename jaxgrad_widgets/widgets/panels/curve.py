@@ -22,6 +22,7 @@ import ipywidgets
 import numpy as np
 
 from ...engine import Objective, curve_values
+from ..looks import layout
 from ..palette import CURVE_COLOR
 from .marks import (
     MARGIN,
@@ -44,6 +45,8 @@ class CurvePanel:
     """A curve of one parameter, the starts' paths along it and their tangents.
 
     ``name`` ("curve" for a 1-D function, "slice" for the robot) names its buffers.
+    ``shared_layout``: the figure takes a shared look (a figure nobody is asked to
+    customise); by default it has a Layout of its own, which a user may resize.
 
     Example:
         >>> c = CurvePanel("x", (-1.0, 1.0), name="slice")
@@ -62,6 +65,7 @@ class CurvePanel:
         y_label: str = "f",
         name: str = "curve",
         height: int = 440,
+        shared_layout: bool = False,
     ) -> None:
         self.name = name
         low, high = bounds
@@ -87,9 +91,10 @@ class CurvePanel:
         self.x_axis, self.y_axis = axis_pair(self.x_scale, self.y_scale, label, y_label)
         self._pixels = plot_pixels(height, width=480)
         set_ticks(self.x_axis, low, high, self._pixels[0])
+        look = dict(width="100%", height=f"{height}px", min_width="300px")
         self.figure = bqplot.Figure(
             marks=marks, axes=[self.x_axis, self.y_axis], fig_margin=dict(MARGIN),
-            layout=ipywidgets.Layout(width="100%", height=f"{height}px", min_width="300px"),
+            layout=layout(**look) if shared_layout else ipywidgets.Layout(**look),
         )  # fmt: skip
         self.figure.add_class(f"jgw-{name}")
 

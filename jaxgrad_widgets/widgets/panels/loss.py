@@ -70,6 +70,7 @@ class LossPanel:
         )  # fmt: skip
         self.x_axis, self.y_axis = axis_pair(self.x_scale, self.y_scale, "step", "loss")
         self._pixels = plot_pixels(height, width=360)
+        # A layout of its own: the dashboard's loss_figure, there for customising.
         self.figure = bqplot.Figure(
             marks=[self.lines, self.marker, self.notes], axes=[self.x_axis, self.y_axis],
             fig_margin=dict(MARGIN),

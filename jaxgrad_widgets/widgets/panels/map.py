@@ -38,6 +38,7 @@ from ...engine import (
     grid_values,
 )
 from ...engine.curvature import critical_points
+from ..looks import layout, style
 from ..palette import (
     CONTOUR_COLOR,
     CONTOUR_OPACITY,
@@ -186,7 +187,7 @@ class MapPanel:
                 x=float_array([]), y=float_array([]), scales=scales, marker=marker,
                 colors=[MINIMUM_COLOR], stroke=MINIMUM_STROKE, stroke_width=1.0,
                 default_size=90, names=[], display_names=False,
-                tooltip=bqplot.Tooltip(fields=["name"], show_labels=False),
+                tooltip=bqplot.Tooltip(fields=["name"], show_labels=False, layout=layout()),
             )
             for marker in (CRITICAL_MARKERS["minimum"], CRITICAL_MARKERS["saddle"],
                            CRITICAL_MARKERS["maximum"])
@@ -210,6 +211,7 @@ class MapPanel:
         self.starts = self.draggable.mark
         self.x_axis, self.y_axis = axis_pair(self.x_scale, self.y_scale, *labels,
                                              grid_lines="none")  # fmt: skip
+        # A layout of its own: the dashboard's figure, there for customising.
         self.figure = bqplot.Figure(
             marks=[self.heatmap, self.basins.mark, self.contours, self.minima, self.saddles,
                    self.maxima, self.lock_line, self.paths, self.arrows,
@@ -220,9 +222,9 @@ class MapPanel:
         )  # fmt: skip
         self.figure.add_class("jgw-map")
         #: "map drawn with c = 0.5 held ...", for functions of more than two parameters.
-        self.held = ipywidgets.HTML(layout=ipywidgets.Layout(width="100%"))
+        self.held = ipywidgets.HTML(layout=layout(width="100%"), style=style(ipywidgets.HTML))
         #: Which marker is which kind of critical point (when the map has more than minima).
-        self.kinds = ipywidgets.HTML(layout=ipywidgets.Layout(width="100%"))
+        self.kinds = ipywidgets.HTML(layout=layout(width="100%"), style=style(ipywidgets.HTML))
         self.kinds.add_class("jgw-critical-legend")
         self.slope = 1.0
         self.set_bounds(bounds)

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 import ipywidgets
 
+from ..looks import layout, style
 from ..status import StartStatus, status_line_html, status_table_html
 
 
@@ -28,11 +29,13 @@ class StatusPanel:
     """
 
     def __init__(self) -> None:
-        self.table = ipywidgets.HTML(layout=ipywidgets.Layout(width="100%"))
-        self.line = ipywidgets.HTML(layout=ipywidgets.Layout(width="100%"))
+        self.table = ipywidgets.HTML(layout=layout(width="100%"), style=style(ipywidgets.HTML))
+        self.line = ipywidgets.HTML(layout=layout(width="100%"), style=style(ipywidgets.HTML))
+        # A layout of its own: shown and hidden as runs take time (show_progress).
         self.progress = ipywidgets.FloatProgress(
             value=0.0, min=0.0, max=1.0, description="computing",
             layout=ipywidgets.Layout(width="100%", max_width="460px", display="none"),
+            style=style(ipywidgets.FloatProgress),
         )  # fmt: skip
         self.progress.add_class("jgw-progress")
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from ...engine import Grid
+from ..looks import layout
 from ..surface import SurfaceView
 from .marks import Frames
 from .view import RunView
@@ -48,7 +49,7 @@ class SurfacePanel:
     def view(self) -> SurfaceView:
         """The 3-D view, made on first use (``on_made`` hears of it)."""
         if self._view is None:
-            self._view = SurfaceView(labels=self._labels)
+            self._view = SurfaceView(labels=self._labels, layout=layout())
             self._stale = True
             if self._on_made is not None:
                 self._on_made(self._view)

@@ -26,10 +26,10 @@ from collections.abc import Callable
 from typing import Any
 
 import bqplot
-import ipywidgets
 import numpy as np
 
 from ...engine.sweep import Sweep
+from ..looks import layout
 from ..palette import (
     FRAME_MARKER_COLOR,
     SWEEP_DIVERGED_COLOR,
@@ -122,7 +122,7 @@ class SweepPanel:
                    self.clicks],
             axes=[self.x_axis, self.y_axis], fig_margin=dict(MARGIN),
             title="final loss by learning rate",
-            layout=ipywidgets.Layout(width="100%", height=f"{height}px", min_width="300px"),
+            layout=layout(width="100%", height=f"{height}px", min_width="300px"),
         )  # fmt: skip
         self.figure.add_class("jgw-sweep")
         self.on_rate: Callable[[float], None] = lambda _rate: None

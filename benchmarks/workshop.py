@@ -101,7 +101,8 @@ async def one_student(base: str, start: float) -> Student:
     """Fetch the page, then every widget's state over the kernel's websocket."""
     result = Student()
     try:
-        response = await AsyncHTTPClient().fetch(HTTPRequest(base, request_timeout=PATIENCE))
+        request = HTTPRequest(base, connect_timeout=PATIENCE, request_timeout=PATIENCE)
+        response = await AsyncHTTPClient().fetch(request)
         result.page_s = time.perf_counter() - start
         page = response.body.decode()
         match = re.search(r'"kernelId":\s*"([0-9a-f-]+)"', page)
@@ -196,12 +197,21 @@ def _cpu(processes: list[psutil.Process]) -> float:
 
 
 def _wait_for_pool(server: ServerProcess, name: str, size: int, timeout: float = 900) -> None:
+    """Until the pool is full and every kernel has run the notebook (the server and its
+    kernels use under a tenth of a core for 3 s)."""
     deadline = time.monotonic() + timeout
     line = f"Kernel pool of {name} is filled with {size} kernel(s)"
     while line not in server.log_path.read_text(errors="replace"):
         if time.monotonic() > deadline:
             raise RuntimeError(f"the pool did not fill:\n{server.log_tail()}")
         time.sleep(0.5)
+    before = _cpu(_tree(server))
+    while True:
+        time.sleep(3.0)
+        now = _cpu(_tree(server))
+        if now - before < 0.3 or time.monotonic() > deadline:
+            return
+        before = now
 
 
 def _guard_memory(server: ServerProcess, stop: threading.Event) -> None:
@@ -246,6 +256,8 @@ def run_class(kind: str, notebook: Path, students: int, browsers: int, env: dict
             tasks = [one_student(base, start) for _ in range(students - in_browser)]
             return list(await asyncio.gather(*tasks))
 
+        # Every student's page request at once (tornado queues beyond 10 by default).
+        AsyncHTTPClient.configure(None, max_clients=max(students, 10))
         results = asyncio.run(wave())
         if in_browser:
             thread.join()

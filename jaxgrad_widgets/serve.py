@@ -18,6 +18,9 @@ notebook with the options that held up with a class arriving at once:
   cannot shut its kernel down on a reload: every reload would otherwise leave one);
 - **JAX's persistent compilation cache** is shared by every kernel of the server
   (compiled once, loaded by the others; small compilations included);
+- the runs a dashboard hands the browser ahead of the learning-rate slider are held to
+  **300 KB** (3 MB in a notebook): a page reaches each student whole, through the one
+  server;
 - Notebook 7's JupyterLab extension, which Voilà cannot load (it logged a module
   federation error in every page), is left out.
 
@@ -54,6 +57,10 @@ KERNEL_CHECK_SECONDS = 1.0
 #: Idle seconds after which a kernel without a page is shut down (and how often to look).
 CULL_IDLE_SECONDS = 900
 CULL_INTERVAL_SECONDS = 60
+#: The variable that sets the learning-rate family's byte budget in a kernel (read by
+#: ``widgets.family.family_budget``), and the budget for a class.
+FAMILY_BYTES_VARIABLE = "JAXGRAD_WIDGETS_FAMILY_BYTES"
+CLASS_FAMILY_BYTES = 300_000
 #: JupyterLab extensions Voilà's page cannot load.
 UNLOADABLE_EXTENSIONS = ("@jupyter-notebook/lab-extension",)
 
@@ -122,13 +129,15 @@ class ServePlan:
         ]  # fmt: skip
 
     def kernel_environment(self, base: Mapping[str, str] = os.environ) -> dict[str, str]:
-        """The server's environment, which its kernels inherit: JAX's shared cache."""
+        """The server's environment, which its kernels inherit: JAX's shared cache and
+        the family's budget for a class."""
         env = dict(base)
         cache = self.cache_dir if self.cache_dir is not None else default_cache_dir()
         env.setdefault("JAX_COMPILATION_CACHE_DIR", str(cache))
         # Every compilation counts: a dashboard's are small (tens of milliseconds).
         env.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
         env.setdefault("JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES", "0")
+        env.setdefault(FAMILY_BYTES_VARIABLE, str(CLASS_FAMILY_BYTES))
         return env
 
 

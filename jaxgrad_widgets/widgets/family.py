@@ -24,15 +24,17 @@ Example:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+import os
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ..engine import Trajectories
 from ..engine.sweep import Sweep
+from ..serve import FAMILY_BYTES_VARIABLE
 
 #: The largest family handed to the browser, in bytes of float32 data: a window of 41
 #: positions of 16 paths x 1001 steps would be over 5 MB, and Voila sends all widget
-#: state in one message.
+#: state in one message. A server may set less for its kernels (see family_budget).
 FAMILY_BYTES = 3_000_000
 #: The most positions a family covers (the current one and 20 on each side).
 FAMILY_POSITIONS = 41
@@ -44,6 +46,25 @@ FEWEST_MEMBERS = 3
 #: Two values are the same slider position when they agree to this relative precision
 #: (the browser computes 10 ** exponent its own way: the last bits may differ).
 SAME_VALUE = 1e-9
+
+
+def family_budget(environ: Mapping[str, str] = os.environ) -> int:
+    """The family's byte budget: FAMILY_BYTES, or the bytes a server gave its kernels in
+    ``JAXGRAD_WIDGETS_FAMILY_BYTES`` (``jaxgrad-widgets serve`` gives less: a page
+    reaches every student of a class through one server, whole).
+
+    Example:
+        >>> family_budget({}), family_budget({"JAXGRAD_WIDGETS_FAMILY_BYTES": "300000"})
+        (3000000, 300000)
+        >>> family_budget({"JAXGRAD_WIDGETS_FAMILY_BYTES": "lots"})
+        3000000
+    """
+    text = environ.get(FAMILY_BYTES_VARIABLE, "")
+    try:
+        budget = int(text)
+    except ValueError:
+        return FAMILY_BYTES  # not a number of bytes: the default, not an error in a kernel
+    return max(budget, 0)
 
 
 def same_value(a: float, b: float) -> bool:
@@ -108,7 +129,8 @@ class LearningRateFamily:
 
     Args:
         grid: the slider's positions.
-        budget: the most float32 bytes of all members together.
+        budget: the most float32 bytes of all members together (by default
+            :func:`family_budget`).
         positions: the most members.
 
     Example:
@@ -118,10 +140,10 @@ class LearningRateFamily:
     """
 
     def __init__(
-        self, grid: RateGrid, budget: int = FAMILY_BYTES, positions: int = FAMILY_POSITIONS
+        self, grid: RateGrid, budget: int | None = None, positions: int = FAMILY_POSITIONS
     ) -> None:
         self.grid = grid
-        self.budget = budget
+        self.budget = family_budget() if budget is None else budget
         self.positions = positions
         self._key: Any = None
         self._runs: dict[int, Trajectories] = {}

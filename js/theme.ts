@@ -243,6 +243,15 @@ export const CSS = `
   font-variant-numeric: tabular-nums;
   text-align: right;
 }
+/* A slow run's progress, above the status line. */
+.jgw-root .jgw-progress {
+  display: block;
+  width: 100%;
+  max-width: 460px;
+  height: 10px;
+  margin: 4px 0 2px;
+  accent-color: ${BRAND};
+}
 .jgw-root .jgw-status-line {
   color: ${FG2};
   font-family: ${FONT};

@@ -3,7 +3,9 @@
 One dropdown for the optimizer, one slider per hyperparameter name found in the
 registry (log sliders where the registry says log) with a box beside it that shows and
 takes the exact value, shown only while the chosen optimizer takes it, and a steps
-slider. The widget links them to its traits.
+slider. The widget links them to its traits. A hyperparameter's row is made the first
+time an optimizer that takes it is chosen (or its slider is asked for): a dashboard
+that stays with gradient descent never sends the others to the browser.
 
 A slider's own readout would snap a typed value to the slider's grid (0.3 becomes
 0.302 on a log slider): the box keeps what is typed, and the slider's knob goes to the
@@ -12,16 +14,18 @@ nearest position.
 Example:
     >>> from jaxgrad_widgets.widgets.controls import OptimizerControls
     >>> c = OptimizerControls()
-    >>> sorted(c.sliders)
-    ['b1', 'b2', 'decay', 'learning_rate', 'momentum']
+    >>> sorted(c.sliders), c.made()
+    (['b1', 'b2', 'decay', 'learning_rate', 'momentum'], ['learning_rate'])
     >>> c.show_optimizer("adam")
-    >>> [name for name, row in c.rows.items() if row.layout.display != "none"]
+    >>> [name for name, row in c.rows.items() if row in c.children]
     ['learning_rate', 'b1', 'b2']
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, NamedTuple
 
 import ipywidgets
 
@@ -78,8 +82,38 @@ def hyperparameter_slider(h: Hyperparameter) -> ipywidgets.ValueWidget:
     )
 
 
+class HyperparameterRow(NamedTuple):
+    """One hyperparameter's slider, the box beside it, and the row that holds both."""
+
+    slider: ipywidgets.ValueWidget
+    entry: ipywidgets.Text
+    box: ipywidgets.HBox
+
+
+class _MadeOnDemand(Mapping[str, Any]):
+    """Every registry hyperparameter's slider (or box, or row), made when asked for."""
+
+    def __init__(self, controls: OptimizerControls, part: str) -> None:
+        self._controls, self._part = controls, part
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in HYPERPARAMETERS:
+            raise KeyError(name)
+        return getattr(self._controls.row(name), self._part)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(HYPERPARAMETERS)
+
+    def __len__(self) -> int:
+        return len(HYPERPARAMETERS)
+
+
 class OptimizerControls(ipywidgets.VBox):
     """The optimizer dropdown, its hyperparameter sliders and the steps slider.
+
+    ``sliders``, ``entries`` and ``rows`` map every registry hyperparameter to its
+    slider, exact-value box and row, made the first time they are needed; ``on_row``
+    hears of each row made (the controls panel listens to its slider and box).
 
     Example:
         >>> c = OptimizerControls()
@@ -95,23 +129,12 @@ class OptimizerControls(ipywidgets.VBox):
             style=style(ipywidgets.Dropdown, description_width=_LABEL_WIDTH),
             layout=layout(width="100%", max_width="460px"),
         )
-        self.sliders: dict[str, ipywidgets.ValueWidget] = {}
+        self._rows: dict[str, HyperparameterRow] = {}
+        self.on_row: Callable[[str, HyperparameterRow], None] | None = None
+        self.sliders: Mapping[str, ipywidgets.ValueWidget] = _MadeOnDemand(self, "slider")
         #: Beside each slider: its value, exactly, and where a value is typed.
-        self.entries: dict[str, ipywidgets.Text] = {}
-        self.rows: dict[str, ipywidgets.HBox] = {}
-        for h in HYPERPARAMETERS.values():
-            slider = hyperparameter_slider(h)
-            entry = ipywidgets.Text(
-                value=format_value(h.default), continuous_update=False,
-                tooltip=f"the exact {h.label}: type a value and press Enter",
-                style=style(ipywidgets.Text), layout=layout(width=ENTRY_WIDTH),
-            )  # fmt: skip
-            entry.add_class("jgw-entry")
-            self.sliders[h.name], self.entries[h.name] = slider, entry
-            # A layout of its own: shown and hidden with the optimizer (show_optimizer).
-            self.rows[h.name] = ipywidgets.HBox(
-                [slider, entry], layout=ipywidgets.Layout(width="100%", max_width="460px")
-            )
+        self.entries: Mapping[str, ipywidgets.Text] = _MadeOnDemand(self, "entry")
+        self.rows: Mapping[str, ipywidgets.HBox] = _MadeOnDemand(self, "box")
         self.steps = ipywidgets.IntSlider(
             value=300,
             min=STEPS_RANGE[0],
@@ -124,10 +147,32 @@ class OptimizerControls(ipywidgets.VBox):
         self._pushed: dict[str, float] = {}
         # A layout of its own: the controls panel changes its flex beside sampling controls.
         super().__init__(
-            [self.optimizer, *self.rows.values(), self.steps],
+            [self.optimizer, self.rows["learning_rate"], self.steps],
             layout=ipywidgets.Layout(flex="1 1 320px", min_width="280px"),
         )
         self.add_class("jgw-controls")
+
+    def row(self, name: str) -> HyperparameterRow:
+        """Hyperparameter ``name``'s slider, box and row, made the first time."""
+        made = self._rows.get(name)
+        if made is None:
+            h = HYPERPARAMETERS[name]
+            entry = ipywidgets.Text(
+                value=format_value(h.default), continuous_update=False,
+                tooltip=f"the exact {h.label}: type a value and press Enter",
+                style=style(ipywidgets.Text), layout=layout(width=ENTRY_WIDTH),
+            )  # fmt: skip
+            entry.add_class("jgw-entry")
+            slider = hyperparameter_slider(h)
+            box = ipywidgets.HBox([slider, entry], layout=layout(width="100%", max_width="460px"))
+            made = self._rows[name] = HyperparameterRow(slider, entry, box)
+            if self.on_row is not None:
+                self.on_row(name, made)
+        return made
+
+    def made(self) -> list[str]:
+        """The hyperparameters whose rows exist, in the registry's order."""
+        return [name for name in HYPERPARAMETERS if name in self._rows]
 
     def show_optimizer(self, name: str, spec: OptimizerSpec | None = None) -> None:
         """Show the sliders the optimizer takes and hide the others.
@@ -143,8 +188,10 @@ class OptimizerControls(ipywidgets.VBox):
             self.optimizer.options = options
         self.optimizer.value = name
         taken = {h.name for h in spec.hyperparameters}
-        for slider_name, row in self.rows.items():
-            row.layout.display = None if slider_name in taken else "none"
+        shown = [self.rows[n] for n in HYPERPARAMETERS if n in taken]
+        children = (self.optimizer, *shown, self.steps)
+        if tuple(self.children) != children:
+            self.children = children
 
     def set_values(self, values: dict[str, float]) -> None:
         """Move the sliders to ``values`` (by hyperparameter name) without other effects.
@@ -154,14 +201,14 @@ class OptimizerControls(ipywidgets.VBox):
         ``w.learning_rate = 0.02`` stays 0.02 instead of becoming 0.01995.
         """
         for name, value in values.items():
-            slider = self.sliders.get(name)
-            if slider is None:
-                continue
-            if slider.value != value:
-                slider.value = value
+            made = self._rows.get(name)
+            if made is None:
+                continue  # a row not made yet is made with the value shown then
+            if made.slider.value != value:
+                made.slider.value = value
                 # After the assignment: its own (Python-side) notification is not an echo.
                 self._pushed[name] = float(value)
-            self.entries[name].value = format_value(value)
+            made.entry.value = format_value(value)
 
     def is_echo(self, name: str, value: float) -> bool:
         """Whether ``value`` from the browser is only its snapped copy of our last push.

@@ -38,7 +38,7 @@ from ..engine.shared import shared_objective
 from ..functions import describe
 from .inputs import clamp_value
 from .lifecycle import close_tree, replace_earlier_runs
-from .looks import layout, style
+from .looks import layout, style, tooltip
 from .palette import CRITICAL_POINT_COLORS, DERIVATIVE_COLORS, TANGENT_COLOR
 from .panels.marks import MARGIN, axis_pair, plot_pixels, set_ticks
 from .watch import KernelWatch
@@ -207,7 +207,7 @@ class DerivativeWidget(ipywidgets.VBox):
             x=xs, y=np.interp(xs, self.xs, self.curves[0]).astype(np.float32), scales=scales,
             colors=[CRITICAL_POINT_COLORS[k] for k in kinds] or ["#7f7f7f"],
             marker="diamond", default_size=80, stroke="#000000",
-            tooltip=bqplot.Tooltip(fields=["x", "y"], formats=[".4f", ".4f"], layout=layout()),
+            tooltip=tooltip(fields=["x", "y"], formats=[".4f", ".4f"]),
         )  # fmt: skip
         # The draggable marker: it moves along x only; Python puts it back on the curve.
         self.marker = bqplot.Scatter(

@@ -320,10 +320,7 @@ class GradDescentWidget(ipywidgets.VBox):
         else:
             self.map = MapPanel(self._map_labels(), state.bounds)
             self._label_map_ticks()
-            # The robot's slice: not a figure users are told to customise, a shared look.
-            self.slice_view = CurvePanel(names[state.inputs.map_dims[0]], state.bounds[0],
-                                         name="slice", height=260,
-                                         shared_layout=True)  # fmt: skip
+            # The robot's slice is made the first time an axis is locked (_slice_panel).
             self.surface_panel = SurfacePanel(self._map_labels(), on_made=self._surface_made)
         self.companion_view = (
             CompanionPanel(companion, self.objective) if companion is not None else None
@@ -343,7 +340,6 @@ class GradDescentWidget(ipywidgets.VBox):
         self.lock_axis, self.lock_value = cp.lock_axis, cp.lock_value
         self.status_panel = StatusPanel()
         self.status_table, self.status_line = self.status_panel.table, self.status_panel.line
-        self.progress = self.status_panel.progress
         self.held = (
             self.map.held if isinstance(self.map, MapPanel)
             else ipywidgets.HTML(layout=layout(), style=style(ipywidgets.HTML))
@@ -363,6 +359,12 @@ class GradDescentWidget(ipywidgets.VBox):
         self.add_class("jgw-grad-descent")
 
     @property
+    def progress(self) -> float | None:
+        """How far the descent under way is (0 to 1), as its bar shows; None when no
+        slow descent is under way."""
+        return self.status_panel.progress
+
+    @property
     def surface(self) -> SurfaceView | None:
         """The 3-D surface view (a :class:`~.surface.SurfaceView`; None for a function of
         one parameter). Made on first use: a dashboard nobody turns to 3-D never sends
@@ -371,7 +373,9 @@ class GradDescentWidget(ipywidgets.VBox):
 
     def _surface_made(self, view: SurfaceView) -> None:
         """The surface view exists now: in its box, following the Player's frame."""
-        self._surface_box.children = [view]
+        self._surface_box = ipywidgets.Box(
+            [view], layout=layout(flex="1 1 380px", max_width="600px")
+        )
         traitlets.dlink((self.player, "frame"), (view, "frame"))
 
     def _map_labels(self) -> tuple[str, str]:
@@ -398,7 +402,7 @@ class GradDescentWidget(ipywidgets.VBox):
             self.surface_panel.view  # noqa: B018 - made (and put in its box) on first show
             boxes.append(self._surface_box)
         boxes.append(self._loss_box)
-        if self.companion_view is not None:
+        if self._companion_box is not None:
             boxes.append(self._companion_box)
         if self.show_sweep:
             boxes.append(self.sweep_task.box)
@@ -411,13 +415,13 @@ class GradDescentWidget(ipywidgets.VBox):
         self._map_box = ipywidgets.Box(
             map_parts, layout=layout(flex="1 1 380px", max_width="560px", flex_flow="column"),
         )  # fmt: skip
-        # The 3-D view is made when first shown (see _plot_boxes).
-        self._surface_box = ipywidgets.Box([], layout=layout(flex="1 1 380px", max_width="600px"))
+        # The 3-D view's box is made with the view, when first shown (_surface_made).
+        self._surface_box: ipywidgets.Box | None = None
         self._loss_box = ipywidgets.Box([self.loss_view.figure], layout=layout(flex="1 1 300px"))
-        self._companion_box = ipywidgets.Box(
-            [self.companion_view.figure] if self.companion_view else [],
-            layout=layout(flex="1 1 300px"),
-        )
+        self._companion_box = (
+            ipywidgets.Box([self.companion_view.figure], layout=layout(flex="1 1 300px"))
+            if self.companion_view is not None else None
+        )  # fmt: skip
         self.plots = ipywidgets.HBox(
             self._plot_boxes(), layout=layout(width="100%", flex_flow="row wrap")
         )
@@ -589,9 +593,22 @@ class GradDescentWidget(ipywidgets.VBox):
         side = state.map_side
         self.map.set_lock(side, value)
         title = f"{self.objective.name} with {self.objective.names[index]} = {value:.4g}"
-        self.slice_view.draw_slice(self.objective, state.bounds[1 - side], dims[1 - side],
-                                   state.effective_starts[0], title)  # fmt: skip
-        self.slice_box.children = [self.slice_view.figure]
+        panel = self._slice_panel()
+        panel.draw_slice(self.objective, state.bounds[1 - side], dims[1 - side],
+                         state.effective_starts[0], title)  # fmt: skip
+        panel.marks.color(len(state.effective_starts))
+        self.slice_box.children = [panel.figure]
+
+    def _slice_panel(self) -> CurvePanel:
+        """The robot's slice, made the first time an axis is locked (a dashboard nobody
+        locks never sends its figure); it joins the stage when it first draws."""
+        if self.slice_view is None:
+            state = self.state
+            # Not a figure users are told to customise: a shared look.
+            self.slice_view = CurvePanel(self.objective.names[state.inputs.map_dims[0]],
+                                         state.bounds[0], name="slice", height=260,
+                                         shared_layout=True)  # fmt: skip
+        return self.slice_view
 
     def _show_starts(self) -> None:
         """Place the start markers from Python (as descent uses them)."""
@@ -602,7 +619,8 @@ class GradDescentWidget(ipywidgets.VBox):
             self.map.set_starts(starts[:, 0], values)
         else:
             self.map.set_starts(starts[:, list(self.state.inputs.map_dims)])
-            self.slice_view.marks.color(len(starts))
+            if self.slice_view is not None:
+                self.slice_view.marks.color(len(starts))
 
     # ------------------------------------------------------------------ browser input
     def _guard(self, action: Callable[..., Any], *args: Any) -> Any:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
+import bqplot
 import ipywidgets
 
 Look = TypeVar("Look", bound=ipywidgets.Widget)
@@ -81,6 +82,17 @@ def style(widget_kind: type[ipywidgets.DOMWidget], **settings: Any) -> ipywidget
         True
     """
     return _shared(widget_kind.class_traits()["style"].klass, settings)
+
+
+def tooltip(**settings: Any) -> bqplot.Tooltip:
+    """The one bqplot Tooltip with these settings: each mark that has it shows its own
+    points' fields in it.
+
+    Example:
+        >>> tooltip(fields=["name"]) is tooltip(fields=["name"])
+        True
+    """
+    return _shared(bqplot.Tooltip, {"layout": layout(), **settings})
 
 
 def is_shared(widget: ipywidgets.Widget) -> bool:

@@ -222,6 +222,18 @@ def status_line_html(message: str, is_error: bool, state: str = "") -> str:
     return f'<div class="{css}" role="status"{style}>{html.escape(message)}</div>'
 
 
+def progress_html(fraction: float) -> str:
+    """The bar a slow run shows above the message: an HTML ``<progress>`` (0 to 1).
+
+    Example:
+        >>> progress_html(0.25)
+        '<progress class="jgw-progress" value="0.25" max="1" aria-label="computing">25%</progress>'
+    """
+    fraction = min(max(float(fraction), 0.0), 1.0)
+    return (f'<progress class="jgw-progress" value="{fraction:.4g}" max="1" '
+            f'aria-label="computing">{fraction:.0%}</progress>')  # fmt: skip
+
+
 def shown_errors(show: Callable[[str, bool], None], action: Callable[..., Any], *args: Any) -> Any:
     """Run ``action`` for the browser; a refused input or a bug goes to ``show``, not away.
 

@@ -603,7 +603,7 @@ def test_close_closes_every_widget_the_box_made():
     made.formula_text.value = "x**2 + 2*y**2"
     parts = [made, made.entry, made.formula_label, made.formula_text, made.apply_button,
              made.status_line, made.help, made.dashboard, made.dashboard.map.figure]  # fmt: skip
-    own_looks = [made.dashboard.figure.layout, made.dashboard.progress.layout]
+    own_looks = [made.dashboard.figure.layout, made.dashboard.loss_figure.layout]
     # Shared looks (jaxgrad_widgets.widgets.looks) serve every dashboard: they stay open.
     shared = [made.formula_text.style, made.apply_button.style, made.layout, made.entry.layout]
     made.close()

@@ -107,11 +107,13 @@ def test_a_slow_descent_lets_the_event_loop_run_and_shows_progress():
         w = _widget()
         job = w.scheduler.job
         assert job is not None and not job.finished  # it did not block the constructor
-        assert w.progress.layout.display is None and w.message.startswith("computing step ")
+        assert 0 <= w.progress < 1 and w.message.startswith("computing step ")
+        assert '<progress class="jgw-progress"' in w.status_line.value
         await _until_done(w)
         task.cancel()
         assert len(ticks) > 10  # the loop ran other work between the chunks
-        assert w.progress.layout.display == "none" and "computed in" in w.message
+        assert w.progress is None and "computed in" in w.message
+        assert "<progress" not in w.status_line.value
         assert max(job.chunks) == 1
         np.testing.assert_array_equal(w.trajectory, _expected(0.1))
         assert w.player.n_frames == 21
@@ -176,7 +178,7 @@ def test_a_real_kernel_answers_while_a_slow_descent_runs():
         """)
         assert run_cell(client, setup) == ""
         # Sent at once: answered between two chunks, before the 2 s of descent are over.
-        during = run_cell(client, "print(w.scheduler.job is not None, round(w.progress.value, 2))")
+        during = run_cell(client, "print(w.scheduler.job is not None, round(w.progress, 2))")
         pending, progress = during.split()
         assert pending == "True" and 0 < float(progress) < 1
         after = run_cell(client, "print(w.trajectory.shape, w.scheduler.job is None)")

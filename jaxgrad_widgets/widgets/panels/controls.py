@@ -25,7 +25,7 @@ from typing import Any
 import ipywidgets
 
 from ...engine.optimizers import HYPERPARAMETERS, OPTIMIZERS, OptimizerSpec
-from ..controls import STEPS_RANGE, OptimizerControls, SamplingControls
+from ..controls import STEPS_RANGE, HyperparameterRow, OptimizerControls, SamplingControls
 from ..inputs import clamp_value
 from ..looks import layout, style
 
@@ -47,7 +47,7 @@ class ControlsPanel:
 
     Example:
         >>> c = ControlsPanel(("a", "b", "c"), data_rows=100)
-        >>> c.dim_x.value, c.dim_y.value, c.sampling.batch.value
+        >>> c.dim_x.value, c.dim_y.value, c.sampling.batch.value  # map axes: a choice of 3
         (0, 1, 0)
     """
 
@@ -113,10 +113,13 @@ class ControlsPanel:
             return ipywidgets.VBox([], layout=layout())
         options = [(n, i) for i, n in enumerate(self.names)]
         wide = style(ipywidgets.Dropdown, **WIDE)
-        self.dim_x = ipywidgets.Dropdown(options=options, value=0, description="map x",
-                                         style=wide, layout=layout())  # fmt: skip
-        self.dim_y = ipywidgets.Dropdown(options=options, value=1, description="map y",
-                                         style=wide, layout=layout())  # fmt: skip
+        # The map's parameters are a choice beyond two (two are the map's, always).
+        self.dim_x = self.dim_y = None
+        if len(self.names) > 2:
+            self.dim_x = ipywidgets.Dropdown(options=options, value=0, description="map x",
+                                             style=wide, layout=layout())  # fmt: skip
+            self.dim_y = ipywidgets.Dropdown(options=options, value=1, description="map y",
+                                             style=wide, layout=layout())  # fmt: skip
         self.lock_axis = ipywidgets.Dropdown(description="lock", style=wide, layout=layout())
         # A layout of its own: shown only while an axis is locked (show_axes).
         self.lock_value = ipywidgets.FloatSlider(
@@ -131,7 +134,7 @@ class ControlsPanel:
         )  # fmt: skip
         self.view.add_class("jgw-view")
         children = [self.lock_axis, self.lock_value]
-        if len(self.names) > 2:
+        if self.dim_x is not None:
             children = [self.dim_x, self.dim_y, *children]
         return ipywidgets.VBox(children, layout=layout(flex="1 1 300px"))
 
@@ -160,9 +163,10 @@ class ControlsPanel:
     def _connect(self) -> None:
         c = self.optimizer
         c.optimizer.observe(self._optimizer_moved, names="value")
-        for name, slider in c.sliders.items():
-            slider.observe(self._hyperparameter_moved(name), names="value")
-            c.entries[name].observe(self._value_typed(name), names="value")
+        # Rows are made as optimizers need them: each is heard from when made.
+        c.on_row = self._connect_row
+        for name in c.made():
+            self._connect_row(name, c.row(name))
         c.steps.observe(self._steps_moved, names="value")
         if self.sampling is not None:
             for control in (self.sampling.batch, self.sampling.seed):
@@ -185,9 +189,14 @@ class ControlsPanel:
         if self.view is not None:
             self.lock_axis.observe(self._lock_moved, names="value")
             self.lock_value.observe(self._lock_moved, names="value")
-            self.dim_x.observe(self._dims_moved, names="value")
-            self.dim_y.observe(self._dims_moved, names="value")
+            if self.dim_x is not None:
+                self.dim_x.observe(self._dims_moved, names="value")
+                self.dim_y.observe(self._dims_moved, names="value")
             self.view.observe(self._view_moved, names="value")
+
+    def _connect_row(self, name: str, row: HyperparameterRow) -> None:
+        row.slider.observe(self._hyperparameter_moved(name), names="value")
+        row.entry.observe(self._value_typed(name), names="value")
 
     def _ask(self, request: Callable[..., None], *args: Any) -> None:
         if not self._showing:
@@ -278,7 +287,8 @@ class ControlsPanel:
             return
         with self.showing():
             dx, dy = dims
-            self.dim_x.value, self.dim_y.value = dx, dy
+            if self.dim_x is not None:
+                self.dim_x.value, self.dim_y.value = dx, dy
             names = self.names
             options = [("none", -1), (f"{names[dx]} (move along {names[dy]})", dx),
                        (f"{names[dy]} (move along {names[dx]})", dy)]  # fmt: skip

@@ -38,7 +38,7 @@ from ...engine import (
     grid_values,
 )
 from ...engine.curvature import critical_points
-from ..looks import layout, style
+from ..looks import layout, style, tooltip
 from ..palette import (
     CONTOUR_COLOR,
     CONTOUR_OPACITY,
@@ -187,7 +187,7 @@ class MapPanel:
                 x=float_array([]), y=float_array([]), scales=scales, marker=marker,
                 colors=[MINIMUM_COLOR], stroke=MINIMUM_STROKE, stroke_width=1.0,
                 default_size=90, names=[], display_names=False,
-                tooltip=bqplot.Tooltip(fields=["name"], show_labels=False, layout=layout()),
+                tooltip=tooltip(fields=["name"], show_labels=False),
             )
             for marker in (CRITICAL_MARKERS["minimum"], CRITICAL_MARKERS["saddle"],
                            CRITICAL_MARKERS["maximum"])

@@ -1,5 +1,8 @@
 """The status panel: a row per start, the one-line message, and a progress bar.
 
+Two HTML widgets: the table, and the line (with the progress bar, an HTML
+``<progress>``, above the message while a slow run is under way).
+
 Example:
     >>> from jaxgrad_widgets.widgets.status import StartStatus
     >>> p = StatusPanel()
@@ -16,7 +19,7 @@ from collections.abc import Sequence
 import ipywidgets
 
 from ..looks import layout, style
-from ..status import StartStatus, status_line_html, status_table_html
+from ..status import StartStatus, progress_html, status_line_html, status_table_html
 
 
 class StatusPanel:
@@ -31,29 +34,27 @@ class StatusPanel:
     def __init__(self) -> None:
         self.table = ipywidgets.HTML(layout=layout(width="100%"), style=style(ipywidgets.HTML))
         self.line = ipywidgets.HTML(layout=layout(width="100%"), style=style(ipywidgets.HTML))
-        # A layout of its own: shown and hidden as runs take time (show_progress).
-        self.progress = ipywidgets.FloatProgress(
-            value=0.0, min=0.0, max=1.0, description="computing",
-            layout=ipywidgets.Layout(width="100%", max_width="460px", display="none"),
-            style=style(ipywidgets.FloatProgress),
-        )  # fmt: skip
-        self.progress.add_class("jgw-progress")
+        #: How far a slow run is, from 0 to 1 (None: no run under way, no bar).
+        self.progress: float | None = None
+        self._said = ""
 
     def widgets(self) -> list[ipywidgets.Widget]:
         """Its parts, top to bottom."""
-        return [self.table, self.progress, self.line]
+        return [self.table, self.line]
 
     def show_rows(self, rows: Sequence[StartStatus], names: Sequence[str]) -> None:
         self.table.value = status_table_html(rows, names)
 
     def say(self, message: str, is_error: bool) -> None:
-        self.line.value = status_line_html(message, is_error)
+        self._said = status_line_html(message, is_error)
+        self._draw()
 
     def show_progress(self, fraction: float | None) -> None:
         """A fraction from 0 to 1 shows the bar; None hides it."""
-        if fraction is None:
-            if self.progress.layout.display != "none":
-                self.progress.layout.display = "none"
-            return
-        self.progress.value = fraction
-        self.progress.layout.display = None
+        self.progress = None if fraction is None else float(fraction)
+        self._draw()
+
+    def _draw(self) -> None:
+        bar = progress_html(self.progress) if self.progress is not None else ""
+        if self.line.value != bar + self._said:
+            self.line.value = bar + self._said

@@ -49,8 +49,8 @@ workshop: setup js
 		--port $(DEMO_PORT)
 
 lint: $(VENV)/.setup-dev
-	$(VENV)/bin/ruff check jaxgrad_widgets tests benchmarks examples docs
-	$(VENV)/bin/ruff format --check jaxgrad_widgets tests benchmarks examples docs
+	$(VENV)/bin/ruff check jaxgrad_widgets tests benchmarks examples docs deploy
+	$(VENV)/bin/ruff format --check jaxgrad_widgets tests benchmarks examples docs deploy
 
 test-js: node_modules/.package-lock.json
 	npm run typecheck

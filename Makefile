@@ -71,6 +71,8 @@ benchmarks: setup-dev js
 	$(PY) benchmarks/latency.py
 	$(PY) benchmarks/families.py --browser
 	$(PY) benchmarks/curvature.py
+	$(PY) benchmarks/workshop.py
+	$(PY) benchmarks/dead_kernel.py
 	$(PY) benchmarks/fitting_scale.py
 	$(PY) benchmarks/responsiveness.py
 	$(PY) benchmarks/long_session.py

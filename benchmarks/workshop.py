@@ -243,7 +243,7 @@ def run_class(kind: str, notebook: Path, students: int, browsers: int, env: dict
         prepare_cpu = _cpu(ready_kernels)
         cpu_before = _cpu(_tree(server))
         base = server.url
-        in_browser = min(browsers, students - 1)  # one student at least over a websocket
+        in_browser = min(browsers, students)
         start = time.perf_counter() + 1.0
         browser_results: list[Student] = []
         thread = threading.Thread(target=browser_students,

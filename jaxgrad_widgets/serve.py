@@ -19,8 +19,8 @@ notebook with the options that held up with a class arriving at once:
 - **JAX's persistent compilation cache** is shared by every kernel of the server
   (compiled once, loaded by the others; small compilations included);
 - the runs a dashboard hands the browser ahead of the learning-rate slider are held to
-  **300 KB** (3 MB in a notebook): a page reaches each student whole, through the one
-  server;
+  **150 KB** (3 MB in a notebook): a page reaches each student whole, through the one
+  server, and a dashboard's whole state stays under 400 KB;
 - Notebook 7's JupyterLab extension, which Voilà cannot load (it logged a module
   federation error in every page), is left out.
 
@@ -60,7 +60,7 @@ CULL_INTERVAL_SECONDS = 60
 #: The variable that sets the learning-rate family's byte budget in a kernel (read by
 #: ``widgets.family.family_budget``), and the budget for a class.
 FAMILY_BYTES_VARIABLE = "JAXGRAD_WIDGETS_FAMILY_BYTES"
-CLASS_FAMILY_BYTES = 300_000
+CLASS_FAMILY_BYTES = 150_000
 #: JupyterLab extensions Voilà's page cannot load.
 UNLOADABLE_EXTENSIONS = ("@jupyter-notebook/lab-extension",)
 

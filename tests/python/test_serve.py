@@ -34,7 +34,7 @@ def test_the_plan_holds_every_option_that_held_up_under_load(tmp_path):
     env = plan.kernel_environment({"PATH": "/bin"})
     assert env["JAX_COMPILATION_CACHE_DIR"] == str(tmp_path) and env["PATH"] == "/bin"
     assert env["JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS"] == "0"
-    assert env["JAXGRAD_WIDGETS_FAMILY_BYTES"] == "300000"
+    assert env["JAXGRAD_WIDGETS_FAMILY_BYTES"] == "150000"
     # A cache the teacher set up already is kept.
     assert plan.kernel_environment({"JAX_COMPILATION_CACHE_DIR": "/srv/cache"})[
         "JAX_COMPILATION_CACHE_DIR"] == "/srv/cache"  # fmt: skip
@@ -72,14 +72,14 @@ def test_the_installed_entry_point_answers():
 
 def test_a_served_kernel_holds_a_smaller_family(monkeypatch):
     """The budget `serve` gives its kernels: the dashboards of examples/dashboard.ipynb
-    each keep their family under 300 KB, still several key presses either way."""
+    each keep their family under 150 KB, still a few key presses either way."""
     from jaxgrad_widgets import GradDescentWidget
     from jaxgrad_widgets.functions import goldfield
 
-    monkeypatch.setenv("JAXGRAD_WIDGETS_FAMILY_BYTES", "300000")
+    monkeypatch.setenv("JAXGRAD_WIDGETS_FAMILY_BYTES", "150000")
     w = GradDescentWidget(goldfield, starts=[(0.1, 0.1), (-0.1, -0.1), (-1.6, 1.7)],
                           learning_rate=0.02)  # fmt: skip
     w.send_family()
-    assert w.family.budget == 300_000
-    assert len(w.player.family_data) <= 300_000 and len(w.player.family_values) >= 15
+    assert w.family.budget == 150_000
+    assert len(w.player.family_data) <= 150_000 and len(w.player.family_values) >= 7
     w.close()

@@ -32,7 +32,7 @@ import os
 import sys
 from pathlib import Path
 
-from jaxgrad_widgets.serve import CLASS_FAMILY_BYTES, FAMILY_BYTES_VARIABLE, default_cache_dir
+from jaxgrad_widgets.serve import KERNEL_CHECK_SECONDS, UNLOADABLE_EXTENSIONS, ServePlan
 
 c = get_config()  # noqa: F821 - JupyterHub's config loader provides it
 
@@ -51,13 +51,11 @@ if "JGW_PROXY" in os.environ:
 c.Spawner.notebook_dir = str(lesson.parent)
 c.Spawner.default_url = f"/voila/render/{lesson.name}"
 c.Spawner.cmd = [str(Path(sys.executable).with_name("jupyterhub-singleuser"))]
-# Their kernels share JAX's compiled programs and hold the class's family budget.
-c.Spawner.environment = {
-    "JAX_COMPILATION_CACHE_DIR": os.environ.get("JGW_CACHE_DIR", str(default_cache_dir())),
-    "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",
-    "JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES": "0",
-    FAMILY_BYTES_VARIABLE: str(CLASS_FAMILY_BYTES),
-}
+# Their kernels share JAX's compiled programs and hold the class's family budget: the
+# kernel settings of `jaxgrad-widgets serve`.
+cache = os.environ.get("JGW_CACHE_DIR")
+plan = ServePlan(lesson, cache_dir=Path(cache) if cache else None)
+c.Spawner.environment = plan.kernel_environment({})
 # The students' servers' own settings, in a Jupyter config file of theirs: a kernel that
 # stops is noticed within a second (and said on the page); Voilà leaves out Notebook 7's
 # lab extension, which it cannot load (an empty allowlist beside the denylist: Voilà's
@@ -65,8 +63,8 @@ c.Spawner.environment = {
 server_config = hub_dir / "singleuser-config"
 server_config.mkdir(parents=True, exist_ok=True)
 (server_config / "jupyter_server_config.json").write_text(json.dumps({
-    "KernelRestarter": {"time_to_dead": 1.0},
-    "VoilaConfiguration": {"extension_denylist": ["@jupyter-notebook/lab-extension"],
+    "KernelRestarter": {"time_to_dead": KERNEL_CHECK_SECONDS},
+    "VoilaConfiguration": {"extension_denylist": list(UNLOADABLE_EXTENSIONS),
                            "extension_allowlist": []},
 }, indent=1))  # fmt: skip
 c.Spawner.environment["JUPYTER_CONFIG_PATH"] = str(server_config)

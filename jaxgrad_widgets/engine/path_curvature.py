@@ -35,8 +35,9 @@ from .errors import ObjectiveError
 from .landscape import batch_size
 from .objective import Objective
 
-#: The smallest padded point count: a few starts of a few hundred steps share one compile.
-MIN_POINTS = 1024
+#: The smallest padded point count (a point's Hessian may touch a lot of bound data:
+#: padding a path of 300 steps to thousands would triple its cost).
+MIN_POINTS = 64
 
 
 @dataclass(frozen=True)
@@ -77,8 +78,8 @@ def _padded_count(count: int) -> int:
     """The point count compiled for ``count`` points: a power of two, at least MIN_POINTS.
 
     Example:
-        >>> _padded_count(10), _padded_count(16 * 1001)
-        (1024, 16384)
+        >>> _padded_count(10), _padded_count(301), _padded_count(16 * 1001)
+        (64, 512, 16384)
     """
     return max(MIN_POINTS, 1 << max(count - 1, 0).bit_length())
 
@@ -157,3 +158,32 @@ def curvature_along(
     out[~np.isfinite(flat[:count]).all(axis=1)] = np.nan
     angle, first, second = (out[:, k].reshape(shape) for k in range(3))
     return PathCurvature(angle, first, second)
+
+
+def curvature_along_paths(
+    objective: Objective, paths: Any, dims: Sequence[int] = (0, 1), most_points: int | None = None
+) -> PathCurvature:
+    """:func:`curvature_along` over paths ``(starts, frames, dim)``: at every frame, or,
+    when that is more than ``most_points`` points, at every k-th frame, each held until
+    the next (the axes then move every k frames; a point's Hessian may cost a pass over
+    a lot of data).
+
+    Example:
+        >>> import numpy as np
+        >>> from jaxgrad_widgets.engine import Objective
+        >>> bowl = Objective(lambda x, y: x**2 + (3 * x + y) ** 2)
+        >>> paths = np.zeros((2, 10, 2), np.float32)
+        >>> every, some = curvature_along_paths(bowl, paths), curvature_along_paths(
+        ...     bowl, paths, most_points=8)
+        >>> some.shape == every.shape == (2, 10), np.allclose(some.first, every.first)
+        (True, True)
+    """
+    paths = np.asarray(paths, np.float32)
+    starts, frames = paths.shape[:2]
+    if most_points is None or starts * frames <= most_points:
+        return curvature_along(objective, paths, dims)
+    every = -(-starts * frames // max(int(most_points), starts))  # ceiling division
+    sampled = curvature_along(objective, paths[:, ::every], dims)
+    held = np.arange(frames) // every
+    return PathCurvature(sampled.angle[:, held], sampled.first[:, held],
+                         sampled.second[:, held])  # fmt: skip

@@ -55,7 +55,7 @@ from ..engine import (
 )
 from ..engine.basins import Basins
 from ..engine.curvature import EndOfRun, end_of_run, singular_hessian
-from ..engine.path_curvature import curvature_along
+from ..engine.path_curvature import curvature_along_paths
 from ..engine.shared import shared_objective
 from ..engine.sweep import Sweep
 from ..functions import FunctionInfo, describe
@@ -89,6 +89,11 @@ DEFAULT_MAX_STARTS = 16
 #: A gradient slower than this (seconds) is too slow to search for minima: the search
 #: takes about 1,600 gradients (a few hundred Adam steps from a few candidates).
 SLOW_GRADIENT = 0.01
+#: The curvature axes' share of a run (seconds): for a gradient slower than
+#: CHEAP_GRADIENT (bound data, say), they are computed at every k-th frame within it
+#: (two Hessian-vector products a point, each about a gradient).
+CURVATURE_SECONDS = 0.05
+CHEAP_GRADIENT = 1e-4
 
 
 class _Required(traitlets.Any):
@@ -785,8 +790,11 @@ class GradDescentWidget(ipywidgets.VBox):
         dims = None if self.one_dimensional else state.inputs.map_dims
         locked = state.locked
         # The Hessian's axes at every point of every path, when the map shows them.
-        curvature = (curvature_along(self.objective, run.params, dims)
-                     if self.show_curvature and dims is not None else None)  # fmt: skip
+        curvature = None
+        if self.show_curvature and dims is not None:
+            most = (None if self._gradient_seconds < CHEAP_GRADIENT
+                    else int(CURVATURE_SECONDS / (2 * self._gradient_seconds)))  # fmt: skip
+            curvature = curvature_along_paths(self.objective, run.params, dims, most)
         return RunView.of(run, dims, state.mask, None if locked is None else locked[0],
                           curvature)  # fmt: skip
 

@@ -180,3 +180,17 @@ def test_functions_without_a_map_or_fast_second_derivatives_are_told_why():
     assert branchy.show_curvature is False and branchy.control_panel.curvature_toggle.value is False
     assert "JAX can compile" in branchy.message
     branchy.close()
+
+
+def test_a_costly_hessian_is_taken_at_every_kth_frame_and_held():
+    w = GradDescentWidget(goldfield, learning_rate=0.05)
+    w._gradient_seconds = 0.001  # as a likelihood over a lot of data takes
+    w.show_curvature = True
+    angle = unpack_wire(w.player.buffer_layout, w.player.buffer_data)["map.c_angle"][0]
+    # 25 points for the 50 ms the axes may take: every 13th of the 301 frames.
+    assert angle.shape == (301,)
+    assert np.all(angle[:13] == angle[0]) and np.all(angle[13:26] == angle[13])
+    assert angle[13] != angle[0]
+    exact = curvature_along(w.objective, w.trajectory[:, 13])
+    assert angle[13] == pytest.approx(float(exact.angle[0]), abs=1e-6)
+    w.close()

@@ -4,7 +4,9 @@ the Hessian's axes at the current points following playback in the browser."""
 
 from __future__ import annotations
 
-from playwright.sync_api import Page
+import re
+
+from playwright.sync_api import Page, expect
 
 from jaxgrad_widgets.widgets.palette import CURVATURE_COLORS
 
@@ -57,15 +59,13 @@ def check_critical_points(page: Page) -> None:
 
     # Newton's methods in the optimizer menu, each with a full step.
     menu = page.locator(f"{ROOT} .jgw-controls select").filter(has_text="gradient descent").first
+    # The line is found anew each time: every message redraws it (a new element).
     line = page.locator(f"{ROOT} .jgw-status-line").first
     for label in ("Newton's method", "saddle-free Newton"):
         before = path_d(page, 0)
         menu.select_option(label=label)
         wait_path_change(page, 0, before)
-        page.wait_for_function(
-            "([el, text]) => el.innerText.startsWith(text)",
-            arg=[line.element_handle(), f"{label}, learning rate 1, 300 steps"],
-        )
+        expect(line).to_have_text(re.compile(f"^{re.escape(label)}, learning rate 1, 300 steps"))
 
 
 #: The d of dashboard ``index``'s curvature axes mark drawn in ``color`` ("" when the

@@ -769,6 +769,19 @@ def newton_direction(hessian, grad, mask, kind: str = "newton"):
     return vectors @ ((vectors.T @ g) / jnp.maximum(size, floor))
 
 
+def plane_eigen(a, b, c):
+    """The eigen-decomposition of the symmetric 2 x 2 matrix ``[[a, b], [b, c]]`` in
+    closed form: the angle of the first eigenvector (radians; the second is at 90
+    degrees to it), and the eigenvalues along them, the larger first.
+
+    Example:
+        >>> [round(float(v), 4) for v in plane_eigen(4.0, -4.0, 0.0)]
+        [-0.5536, 6.4721, -2.4721]
+    """
+    mean, radius = (a + c) / 2, jnp.hypot((a - c) / 2, b)
+    return 0.5 * jnp.arctan2(2 * b, a - c), mean + radius, mean - radius
+
+
 def _newton_direction_2d(matrix, g, kind: str):
     """:func:`newton_direction` of a 2 x 2 Hessian, in closed form."""
     a, b = matrix[0, 0], (matrix[0, 1] + matrix[1, 0]) / 2
@@ -776,11 +789,9 @@ def _newton_direction_2d(matrix, g, kind: str):
     if kind == "newton":
         det = a * c - b * b  # 0 for a singular Hessian: a non-finite step, as solve's
         return jnp.stack([c * g[0] - b * g[1], a * g[1] - b * g[0]]) / det
-    # Eigenvalues mean +- radius along the directions at angle theta and theta + 90 deg.
-    mean, radius = (a + c) / 2, jnp.hypot((a - c) / 2, b)
-    theta = 0.5 * jnp.arctan2(2 * b, a - c)
+    theta, larger, smaller = plane_eigen(a, b, c)
     cos, sin = jnp.cos(theta), jnp.sin(theta)
-    sizes = jnp.abs(jnp.stack([mean + radius, mean - radius]))
+    sizes = jnp.abs(jnp.stack([larger, smaller]))
     sizes = jnp.maximum(sizes, SADDLE_FREE_FLOOR * jnp.maximum(jnp.max(sizes), 1.0))
     along = (cos * g[0] + sin * g[1]) / sizes[0]
     across = (-sin * g[0] + cos * g[1]) / sizes[1]

@@ -31,6 +31,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .descent import plane_eigen
 from .errors import ObjectiveError
 from .landscape import batch_size
 from .objective import Objective
@@ -100,9 +101,7 @@ def _compiled(objective: Objective, dims: tuple[int, int]) -> Any:
         _, column_x = jax.jvp(gradient, (point,), (along_x,))
         _, column_y = jax.jvp(gradient, (point,), (along_y,))
         a, b, c = column_x[dims[0]], column_x[dims[1]], column_y[dims[1]]
-        mean, half_gap = (a + c) / 2, (a - c) / 2
-        radius = jnp.hypot(half_gap, b)
-        return jnp.stack([0.5 * jnp.arctan2(2 * b, a - c), mean + radius, mean - radius])
+        return jnp.stack(plane_eigen(a, b, c))
 
     def along(points: jax.Array, batch: int) -> jax.Array:
         return jax.lax.map(at, points, batch_size=batch)

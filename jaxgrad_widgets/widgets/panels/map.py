@@ -335,9 +335,11 @@ class MapPanel:
             with mark.hold_sync():
                 mark.x = float_array(xy[:, 0])
                 mark.y = float_array(xy[:, 1])
-                mark.names = [_critical_name(kind, p, c) for p, c in zip(xy, found, strict=False)]
                 if len(found) < len(xy):  # no Hessian: where they are, without eigenvalues
                     mark.names = [f"{kind} ({p[0]:.3g}, {p[1]:.3g})" for p in xy]
+                else:
+                    mark.names = [_critical_name(kind, p, c)
+                                  for p, c in zip(xy, found, strict=False)]  # fmt: skip
         self._show_legend()
         held = [i for i in range(objective.dim) if i not in dims]
         if held:

@@ -38,7 +38,7 @@ from ..engine.shared import shared_objective
 from ..functions import describe
 from .inputs import clamp_value
 from .lifecycle import close_tree, replace_earlier_runs
-from .looks import layout, style, tooltip
+from .looks import figure_frame, layout, style, tooltip
 from .palette import CRITICAL_POINT_COLORS, DERIVATIVE_COLORS, TANGENT_COLOR
 from .panels.marks import MARGIN, axis_pair, plot_pixels, set_ticks
 from .watch import KernelWatch
@@ -188,7 +188,7 @@ class DerivativeWidget(ipywidgets.VBox):
         # A layout of its own: the figures are there for customising (see figures).
         figure = bqplot.Figure(
             marks=[curve, cursor, point], axes=[x_axis, y_axis], fig_margin=dict(MARGIN),
-            layout=ipywidgets.Layout(width="100%", height=f"{height}px"),
+            layout=ipywidgets.Layout(width="100%", height=f"{height}px"), **figure_frame(),
         )  # fmt: skip
         figure.add_class(f"jgw-derivative-{k}")
         return {"figure": figure, "curve": curve, "cursor": cursor, "point": point,

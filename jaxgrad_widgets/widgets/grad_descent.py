@@ -342,13 +342,9 @@ class GradDescentWidget(ipywidgets.VBox):
             cp.log_toggle, cp.remove_button, cp.clear_button,
         )  # fmt: skip
         self.dim_x, self.dim_y, self.view_buttons = cp.dim_x, cp.dim_y, cp.view
-        self.lock_axis, self.lock_value = cp.lock_axis, cp.lock_value
+        self.lock_axis = cp.lock_axis
         self.status_panel = StatusPanel()
         self.status_table, self.status_line = self.status_panel.table, self.status_panel.line
-        self.held = (
-            self.map.held if isinstance(self.map, MapPanel)
-            else ipywidgets.HTML(layout=layout(), style=style(ipywidgets.HTML))
-        )  # fmt: skip
         self.family = LearningRateFamily(RateGrid.of_slider(self.controls.sliders["learning_rate"]))
         # The whole-family views: what they depend on, computed in the background.
         self.sweep_task = SweepTask(self.state, self.scheduler, self.family, self.objective,
@@ -362,6 +358,12 @@ class GradDescentWidget(ipywidgets.VBox):
         super().__init__(self._layout(), layout=layout(width="100%"))
         self.add_class("jgw-root")
         self.add_class("jgw-grad-descent")
+
+    @property
+    def lock_value(self) -> ipywidgets.FloatSlider | None:
+        """The slider of where a locked axis is held (None for a function of one
+        parameter); shown under the lock while an axis is locked."""
+        return self.control_panel.lock_value
 
     @property
     def progress(self) -> float | None:
@@ -406,33 +408,30 @@ class GradDescentWidget(ipywidgets.VBox):
         if self.view in ("surface", "both"):
             self.surface_panel.view  # noqa: B018 - made (and put in its box) on first show
             boxes.append(self._surface_box)
-        boxes.append(self._loss_box)
-        if self._companion_box is not None:
-            boxes.append(self._companion_box)
-        if self.show_sweep:
-            boxes.append(self.sweep_task.box)
+        boxes.append(self.loss_view.figure)
+        if self.companion_view is not None:
+            boxes.append(self.companion_view.figure)
+        if self.show_sweep and self.sweep_task.panel is not None:
+            boxes.append(self.sweep_task.panel.figure)
+        # The robot's slice, a row of its own under the others, only while an axis is
+        # locked (a hidden bqplot figure would be laid out at zero size, with negative
+        # plot areas).
+        if self.slice_view is not None and self.state.locked is not None:
+            boxes.append(self.slice_view.figure)
         return boxes
 
     def _layout(self) -> list[ipywidgets.Widget]:
         map_parts = [self.map.figure]
         if isinstance(self.map, MapPanel):
-            map_parts += [self.map.kinds, self.map.basins.legend]
+            map_parts.append(self.map.notes.widget)
         self._map_box = ipywidgets.Box(
             map_parts, layout=layout(flex="1 1 380px", max_width="560px", flex_flow="column"),
         )  # fmt: skip
         # The 3-D view's box is made with the view, when first shown (_surface_made).
         self._surface_box: ipywidgets.Box | None = None
-        self._loss_box = ipywidgets.Box([self.loss_view.figure], layout=layout(flex="1 1 300px"))
-        self._companion_box = (
-            ipywidgets.Box([self.companion_view.figure], layout=layout(flex="1 1 300px"))
-            if self.companion_view is not None else None
-        )  # fmt: skip
         self.plots = ipywidgets.HBox(
             self._plot_boxes(), layout=layout(width="100%", flex_flow="row wrap")
         )
-        # The robot's slice is in the layout only while an axis is locked (a hidden bqplot
-        # figure would be laid out at zero size, with negative plot areas).
-        self.slice_box = ipywidgets.Box([], layout=layout(width="100%"))
         heading: ipywidgets.Widget = self.title
         if self.view_buttons is not None:
             heading = ipywidgets.HBox(
@@ -440,8 +439,8 @@ class GradDescentWidget(ipywidgets.VBox):
                 layout=layout(width="100%", justify_content="space-between",
                               align_items="center", flex_flow="row wrap"),
             )  # fmt: skip
-        return [heading, self.plots, self.slice_box, self.player,
-                self.control_panel.box, self.held, *self.status_panel.widgets()]  # fmt: skip
+        return [heading, self.plots, self.player,
+                self.control_panel.box, *self.status_panel.widgets()]  # fmt: skip
 
     def _draw_landscape(self, find: bool) -> None:
         """The map's shading, contours and minima (or the 1-D curve) for the current view."""
@@ -592,7 +591,7 @@ class GradDescentWidget(ipywidgets.VBox):
         self.control_panel.show_axes(dims, locked, state.bounds, self.view)
         if locked is None:
             self.map.set_lock(None, 0.0)
-            self.slice_box.children = []
+            self.plots.children = self._plot_boxes()
             return
         index, value = locked
         side = state.map_side
@@ -602,7 +601,7 @@ class GradDescentWidget(ipywidgets.VBox):
         panel.draw_slice(self.objective, state.bounds[1 - side], dims[1 - side],
                          state.effective_starts[0], title)  # fmt: skip
         panel.marks.color(len(state.effective_starts))
-        self.slice_box.children = [panel.figure]
+        self.plots.children = self._plot_boxes()
 
     def _slice_panel(self) -> CurvePanel:
         """The robot's slice, made the first time an axis is locked (a dashboard nobody

@@ -95,6 +95,23 @@ def tooltip(**settings: Any) -> bqplot.Tooltip:
     return _shared(bqplot.Tooltip, {"layout": layout(), **settings})
 
 
+def figure_frame() -> dict[str, bqplot.LinearScale]:
+    """A bqplot Figure's own ``scale_x`` and ``scale_y``, one shared scale for both.
+
+    Every Figure otherwise makes two unit scales of its own, used only to place marks
+    that have no scales (each figure's view ranges them to its own size). Ours all have
+    scales, so one unit scale serves every figure, in both directions.
+
+    Example:
+        >>> frame = figure_frame()
+        >>> frame["scale_x"] is frame["scale_y"] is figure_frame()["scale_x"]
+        True
+        >>> figure = bqplot.Figure(marks=[], **frame)
+    """
+    unit = _shared(bqplot.LinearScale, {"min": 0.0, "max": 1.0, "allow_padding": False})
+    return {"scale_x": unit, "scale_y": unit}
+
+
 def is_shared(widget: ipywidgets.Widget) -> bool:
     """Whether ``widget`` is a shared look (which no dashboard closes).
 

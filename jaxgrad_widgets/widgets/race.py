@@ -194,16 +194,17 @@ class RaceWidget(ipywidgets.VBox):
         )
 
     def _layout(self) -> list[ipywidgets.Widget]:
+        # Under the map, its notes ("map drawn with c = ... held", the critical points).
+        notes = [self.map.notes.widget] if isinstance(self.map, MapPanel) else []
         self._map_box = ipywidgets.Box(
-            [self.map.figure], layout=layout(flex="1 1 380px", max_width="560px")
+            [self.map.figure, *notes],
+            layout=layout(flex="1 1 380px", max_width="560px", flex_flow="column"),
         )
-        self._loss_box = ipywidgets.Box([self.loss_view.figure], layout=layout(flex="1 1 300px"))
         self.plots = ipywidgets.HBox(
-            [self._map_box, self._loss_box], layout=layout(width="100%", flex_flow="row wrap")
+            [self._map_box, self.loss_view.figure],
+            layout=layout(width="100%", flex_flow="row wrap"),
         )
-        # "map drawn with c = ... held", for a function of more than two parameters.
-        held = [self.map.held] if isinstance(self.map, MapPanel) else []
-        return [self.title, self.legend, self.plots, self.player, *held, self.table, self.note]
+        return [self.title, self.legend, self.plots, self.player, self.table, self.note]
 
     # ------------------------------------------------------------------ public API
     @property

@@ -22,14 +22,11 @@ import math
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-import ipywidgets
-
 from ..engine import Objective, descent_for
 from ..engine.basins import Basins, BasinsJob
 from ..engine.sweep import Sweep, SweepJob
 from ..functions import FunctionInfo
 from .family import LearningRateFamily
-from .looks import layout
 from .panels import MapPanel, SweepPanel
 from .player import Player
 from .scheduler import COMPUTE_BUDGET, Scheduler
@@ -51,8 +48,8 @@ class SweepTask:
             the descent's; on_rate: asked for the learning rate a click chooses.
 
     Attributes:
-        panel: the :class:`~.panels.SweepPanel`, made when first shown (None before).
-        box: where the dashboard lays the panel out.
+        panel: the :class:`~.panels.SweepPanel`, made when first shown (None before);
+            the dashboard lays its figure out.
     """
 
     def __init__(self, state: DescentState, scheduler: Scheduler, family: LearningRateFamily,
@@ -61,7 +58,6 @@ class SweepTask:
         self.state, self.scheduler, self.family = state, scheduler, family
         self.objective, self.tolerance, self.on_rate = objective, tolerance, on_rate
         self.panel: SweepPanel | None = None
-        self.box = ipywidgets.Box([], layout=layout(flex="1 1 340px"))
         self.on = False
         self.shown_key: Any = None
 
@@ -71,7 +67,6 @@ class SweepTask:
         if on and self.panel is None:
             self.panel = SweepPanel()
             self.panel.on_rate = lambda rate: self.on_rate(self.family.grid.snapped(rate))
-            self.box.children = [self.panel.figure]
         if not on:
             self.scheduler.drop("sweep")
         else:

@@ -283,6 +283,75 @@ def final_point(widget: Locator, start: int = 0) -> tuple[float, ...]:
     return tuple(float(v) for v in match.group(1).split(","))
 
 
+#: Whether a figure shows a mark line whose style contains ``style``: bqplot hides a
+#: mark with ``display: none`` on its group (which checkVisibility does not see in SVG).
+_SHOWN_LINE_JS = """
+(fig, style) => Array.from(fig.querySelectorAll('path.line')).some(p => {
+  if (p.closest('.g_legend') || !(p.getAttribute('style') || '').includes(style)) return false;
+  for (let e = p; e && e !== fig; e = e.parentElement) {
+    if (getComputedStyle(e).display === 'none') return false;
+  }
+  return true;
+})
+"""
+
+LOCK_CELL = """from jaxgrad_widgets import GradDescentWidget
+from jaxgrad_widgets.functions import goldfield
+GradDescentWidget(goldfield, start=(0.5, 0.5))"""
+
+
+def test_lock_controls_in_the_browser(page, jupyter_server, make_notebook, screenshot):
+    """The lock menu locks y where the start is: the dashed line, the slice and the "at"
+    slider appear; the slider moves the line; "none" takes all three away again."""
+    open_lab_notebook(page, jupyter_server, make_notebook("lock_lab", [LOCK_CELL]).name)
+    run_all_cells_lab(page)
+    root = page.locator(ROOT).first
+    fig = root.locator(".jgw-map").first
+    fig.locator("path.line").first.wait_for()
+    fig.scroll_into_view_if_needed()
+    x_axis, y_axis = axis_maps(fig)
+    label = page.locator("label", has_text=re.compile(r"^at$"))
+    at = root.locator(".widget-slider").filter(has=label)
+    assert line_paths(fig, LOCK_STYLE) == [] and at.count() == 0
+    assert root.locator(".jgw-slice").count() == 0
+
+    root.locator(".widget-dropdown", has_text="lock").locator("select").select_option(
+        label="y (move along x)"
+    )
+    page.wait_for_function(f"(fig) => ({_LINES_JS})(fig, {json.dumps(LOCK_STYLE)}).length === 1",
+                           arg=fig.element_handle())  # fmt: skip
+    (lock_d,) = line_paths(fig, LOCK_STYLE)
+    assert fig.evaluate(_SHOWN_LINE_JS, LOCK_STYLE), "the locked line is hidden"
+    (_, ly0), (_, ly1) = path_points(lock_d)[:2]
+    assert ly0 == ly1 and abs(y_axis.to_data(ly0) - 0.5) < 0.02, lock_d  # where the start is
+    slice_fig = root.locator(".jgw-slice").first
+    slice_fig.wait_for()
+    assert slice_fig.bounding_box()["y"] > fig.bounding_box()["y"] + 100  # under the map
+    status = root.locator(".jgw-status-line").first
+    assert "y locked" in status.inner_text()
+    screenshot(page, "locked")
+
+    # The "at" slider to its end: the line moves to the top of the map.
+    at.first.locator(".noUi-handle").press("End")
+    page.wait_for_function(
+        f"([fig, d]) => ({_LINES_JS})(fig, {json.dumps(LOCK_STYLE)})[0] !== d",
+        arg=[fig.element_handle(), lock_d],
+    )
+    (moved_d,) = line_paths(fig, LOCK_STYLE)
+    shown = float(at.first.locator(".widget-readout").inner_text())
+    moved_y = y_axis.to_data(path_points(moved_d)[0][1])
+    assert shown > 0.5 and abs(moved_y - shown) < 0.02, (moved_y, shown)
+    assert x_axis.to_data(path_points(moved_d)[0][0]) < x_axis.to_data(path_points(moved_d)[1][0])
+
+    # "none": no line, no slice, no slider.
+    root.locator(".widget-dropdown", has_text="lock").locator("select").select_option(label="none")
+    page.wait_for_function(f"([fig, style]) => !({_SHOWN_LINE_JS})(fig, style)",
+                           arg=[fig.element_handle(), LOCK_STYLE])  # fmt: skip
+    root.locator(".jgw-slice").wait_for(state="detached")
+    assert at.count() == 0
+    assert_no_console_errors(page)
+
+
 def test_robot_moves_along_the_locked_line(page, robot_voila, screenshot):
     open_voila(page, robot_voila.url)
     robot = page.locator(ROOT).first
@@ -292,11 +361,7 @@ def test_robot_moves_along_the_locked_line(page, robot_voila, screenshot):
 
     # The locked line: dashed, shown, across the whole map at y = 1.2.
     (lock_d,) = line_paths(fig, LOCK_STYLE)
-    assert fig.evaluate(
-        "(fig, style) => Array.from(fig.querySelectorAll('path.line')).some(p =>"
-        " (p.getAttribute('style') || '').includes(style) && p.checkVisibility())",
-        LOCK_STYLE,
-    ), "the locked line is hidden"
+    assert fig.evaluate(_SHOWN_LINE_JS, LOCK_STYLE), "the locked line is hidden"
     (lx0, ly0), (lx1, ly1) = path_points(lock_d)[:2]
     assert ly0 == ly1, lock_d
     assert abs(y_axis.to_data(ly0) - 1.2) < 0.01

@@ -171,7 +171,7 @@ def test_show_sends_one_byte_per_cell_and_the_palette_to_the_player(layer):
     assert messages == ["raster_layout"]
     assert layer.mark.x.tolist() == [-2.0, 2.0] and layer.mark.y.tolist() == [-1.0, 3.0]
     assert layer.mark.visible is True
-    legend = layer.legend.value
+    legend = layer.legend
     assert "(-1.00, 0.00)" in legend and "(1.25, 2.50)" in legend
     assert "diverged" in legend and "no minimum" in legend
     # A second map: a new revision, so the browser repaints even equal bytes.
@@ -189,7 +189,7 @@ def test_hide_clears_the_raster_the_mark_and_the_legend(layer):
     assert player.raster_layout["revision"] == 2
     assert player.raster_target is layer.mark  # kept, so the browser knows what to hide
     assert layer.mark.visible is False
-    assert layer.legend.value == ""
+    assert layer.legend == ""
     layer.hide(player)  # twice is harmless
     assert player.raster_layout["revision"] == 2
 
@@ -276,4 +276,4 @@ def test_a_basin_map_from_the_engine_is_drawn_as_its_labels_say(layer):
     assert at.any() and (minimum[at] == b.labels[at]).all()
     assert codes[8, 8] != codes[24, 24]  # the two goldfield basins in their colours
     for x, y in b.minima:
-        assert f"({x:.2f}, {y:.2f})" in layer.legend.value
+        assert f"({x:.2f}, {y:.2f})" in layer.legend

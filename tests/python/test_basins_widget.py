@@ -31,7 +31,7 @@ def test_the_layer_follows_rate_optimizer_and_steps_not_the_starts():
     layout = w.player.raster_layout
     assert w.show_basins and layout["width"] == layout["height"] == 256
     assert len(w.player.raster_codes) == 256 * 256  # one byte per grid point
-    legend = w.map.basins.legend.value
+    legend = w.map.basins.legend
     assert "(1.00, 1.00)" in legend and "(-1.00, -1.00)" in legend
     revision = layout["revision"]
     w.starts = [(0.4, -0.2)]  # every grid point is a start already
@@ -41,7 +41,7 @@ def test_the_layer_follows_rate_optimizer_and_steps_not_the_starts():
         assert w.player.raster_layout["revision"] > revision, change
         revision = w.player.raster_layout["revision"]
     w.control_panel.basins_toggle.value = False
-    assert w.player.raster_layout["width"] == 0 and w.map.basins.legend.value == ""
+    assert w.player.raster_layout["width"] == 0 and w.map.basins.legend == ""
     w.close()
 
 

@@ -102,7 +102,7 @@ def test_the_map_marks_every_critical_point_by_kind():
     ]
     assert m.saddles.names.tolist() == ["saddle (0, 0): Hessian eigenvalues -2.47, 6.47"]
     assert len(m.maxima.x) == 0
-    assert "◆ saddle" in m.kinds.value and "maximum" not in m.kinds.value
+    assert "◆ saddle" in m.notes["kinds"] and "maximum" not in m.notes["kinds"]
     w.close()
 
 
@@ -116,7 +116,7 @@ def test_a_function_with_maxima_marks_them():
     m = w.map
     # Extrema at 3x = pi/2 + k pi, 3y = m pi; saddles at 3x = k pi, 3y = pi/2 + m pi.
     assert (len(m.minima.x), len(m.maxima.x), len(m.saddles.x)) == (6, 6, 12)
-    assert "▲ maximum" in m.kinds.value
+    assert "▲ maximum" in m.notes["kinds"]
     for name in m.maxima.names:
         values = [float(v) for v in name.split("eigenvalues ")[1].split(", ")]
         assert all(v < 0 for v in values), name

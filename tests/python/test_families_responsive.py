@@ -67,7 +67,7 @@ def test_slow_basins_run_stepwise_show_progress_and_stop_when_hidden():
         w.show_basins = True
         # The first piece compiles the stepwise kernels for its count of starts (once).
         deadline = time.perf_counter() + 30
-        while "computing the basins" not in w.map.basins.legend.value:
+        while "computing the basins" not in w.map.basins.legend:
             assert time.perf_counter() < deadline
             await asyncio.sleep(0.01)
         ticks = await _ticks_while(1.5)

@@ -128,10 +128,10 @@ def test_the_toggle_ships_the_axes_as_tracks_and_draws_the_last_frame():
     np.testing.assert_allclose(axes.negative.y, y, rtol=1e-5, atol=1e-6)
     assert np.nanmean(axes.negative.x) == pytest.approx(0.0, abs=1e-5)  # about the saddle
     assert np.count_nonzero(np.isnan(axes.positive.x)) == 2  # three segments
-    assert "curving down" in w.map.kinds.value
+    assert "curving down" in w.map.notes["kinds"]
     w.show_curvature = False
     assert "axes" not in _kinds(w) and not axes.positive.visible
-    assert "curving down" not in w.map.kinds.value
+    assert "curving down" not in w.map.notes["kinds"]
     w.close()
 
 

@@ -232,7 +232,7 @@ def test_an_unknown_function_gets_a_view_of_the_start_and_where_the_runs_end():
     try:
         (x_low, x_high), (y_low, y_high) = w.map.bounds
         assert x_low < 0.3 < 1 < x_high and y_low < -2 < 0.3 < y_high
-        assert "c = 0.5 held" in w.map.held.value and w.map.held in w.children
+        assert "c = 0.5 held" in w.map.notes["held"] and w.map.notes.widget in w._map_box.children
         assert w.trajectory.shape == (2, 201, 3)
     finally:
         w.close()

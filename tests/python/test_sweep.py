@@ -155,7 +155,7 @@ def test_sweep_panel_follows_the_dashboard():
     w.control_panel.sweep_toggle.value = True  # as a click in the browser
     assert w.show_sweep
     panel = w.sweep_task.panel
-    assert panel.figure in w.plots.children[-1].children
+    assert w.plots.children[-1] is panel.figure
     assert panel.theory_label.text.tolist() == ["2 / λmax = 0.146"]
     assert panel.curves.y.shape == (2, 601)
     assert panel.band.visible
@@ -168,7 +168,7 @@ def test_sweep_panel_follows_the_dashboard():
     w.optimizer = optax.adam(0.1)
     assert not panel.curves.visible and "built in" in panel.figure.title
     w.control_panel.sweep_toggle.value = False
-    assert not w.show_sweep and panel.figure not in w.plots.children[-1].children
+    assert not w.show_sweep and panel.figure not in w.plots.children
     w.close()
 
 

@@ -16,6 +16,7 @@ from .controls import VIEWS, ControlsPanel
 from .curve import CURVE_POINTS, CurvePanel
 from .loss import LossPanel
 from .map import MapPanel
+from .map_notes import MapNotes
 from .marks import Frames
 from .status import StatusPanel
 from .surface import SurfacePanel
@@ -31,6 +32,7 @@ __all__ = [
     "CurvePanel",
     "Frames",
     "LossPanel",
+    "MapNotes",
     "MapPanel",
     "RunView",
     "StatusPanel",

@@ -30,16 +30,16 @@ Example:
     ...            ((-2.0, 2.0), (-1.0, 1.0)))
     >>> player.raster_layout["width"], player.raster_layout["height"], len(player.raster_codes)
     (3, 2, 6)
-    >>> layer.mark.visible, layer.mark.x.tolist(), "(1.00, 0.50)" in layer.legend.value
+    >>> layer.mark.visible, layer.mark.x.tolist(), "(1.00, 0.50)" in layer.legend
     (True, [-2.0, 2.0], True)
-    >>> layer.hide(player); layer.mark.visible, player.raster_codes, layer.legend.value
+    >>> layer.hide(player); layer.mark.visible, player.raster_codes, layer.legend
     (False, b'', '')
 """
 
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import bqplot
@@ -47,7 +47,7 @@ import ipywidgets
 import numpy as np
 
 from ...engine.basins import DIVERGED, NOWHERE
-from ..looks import layout, style
+from ..looks import layout
 from ..palette import BASIN_ALPHA, BASIN_COLORS, BASIN_DIVERGED_COLOR, BASIN_UNDECIDED_COLOR
 from ..player import RASTER_MAX_CODES, Player
 from .marks import float_array
@@ -103,26 +103,60 @@ class BasinsLayer:
     """The basin map on the map panel: an ``Image`` mark the browser paints, and a legend.
 
     ``scales`` are the map's x and y scales; ``bounds`` where the picture goes until
-    :meth:`show` says otherwise. ``mark`` stays hidden until a basin map is shown.
+    :meth:`show` says otherwise. The mark is made the first time it is asked for (a
+    dashboard whose basins are never shown sends no picture models) and handed to
+    ``place``, which puts it on the map; it stays hidden until a basin map is shown.
+    The legend (HTML, '' when none) goes to ``say``, which shows it under the map.
 
     Example:
         >>> import bqplot
         >>> layer = BasinsLayer({"x": bqplot.LinearScale(), "y": bqplot.LinearScale()},
         ...                     ((-2.0, 2.0), (0.0, 1.0)))
-        >>> layer.mark.visible, layer.mark.y.tolist(), layer.mark.image.format, layer.legend.value
-        (False, [0.0, 1.0], 'url', '')
+        >>> layer.made, layer.legend
+        (False, '')
+        >>> layer.mark.visible, layer.mark.y.tolist(), layer.mark.image.format, layer.made
+        (False, [0.0, 1.0], 'url', True)
     """
 
     def __init__(
-        self, scales: Mapping[str, bqplot.Scale], bounds: Bounds = ((0.0, 1.0), (0.0, 1.0))
+        self,
+        scales: Mapping[str, bqplot.Scale],
+        bounds: Bounds = ((0.0, 1.0), (0.0, 1.0)),
+        *,
+        say: Callable[[str], None] = lambda _text: None,
+        place: Callable[[bqplot.Image], None] = lambda _mark: None,
     ) -> None:
-        (x_low, x_high), (y_low, y_high) = bounds
-        self.mark = bqplot.Image(
-            image=ipywidgets.Image(format="url", value=b"", layout=layout()), scales=dict(scales),
-            x=float_array([x_low, x_high]), y=float_array([y_low, y_high]), visible=False,
-        )  # fmt: skip
-        self.legend = ipywidgets.HTML(layout=layout(width="100%"), style=style(ipywidgets.HTML))
-        self.legend.add_class("jgw-basins-legend")
+        self._scales, self._bounds = dict(scales), bounds
+        self._say, self._place = say, place
+        self._mark: bqplot.Image | None = None
+        self._legend = ""
+
+    @property
+    def made(self) -> bool:
+        """Whether the mark exists (it is made on first use)."""
+        return self._mark is not None
+
+    @property
+    def mark(self) -> bqplot.Image:
+        """The picture's bqplot ``Image`` (made, and placed, on first use)."""
+        if self._mark is None:
+            (x_low, x_high), (y_low, y_high) = self._bounds
+            self._mark = bqplot.Image(
+                image=ipywidgets.Image(format="url", value=b"", layout=layout()),
+                scales=self._scales, x=float_array([x_low, x_high]),
+                y=float_array([y_low, y_high]), visible=False,
+            )  # fmt: skip
+            self._place(self._mark)
+        return self._mark
+
+    @property
+    def legend(self) -> str:
+        """The legend's HTML ('' when no basin map is shown)."""
+        return self._legend
+
+    def _set_legend(self, text: str) -> None:
+        self._legend = text
+        self._say(text)
 
     # ------------------------------------------------------------------ encoding
     @staticmethod
@@ -217,7 +251,7 @@ class BasinsLayer:
         player.show_raster(self.mark, codes, palette)
         # The browser shows the mark once painted; Python's copy says the same.
         self.mark.visible = True
-        self.legend.value = self.legend_html(minima, palette)
+        self._set_legend(self.legend_html(minima, palette))
 
     def say(self, text: str) -> None:
         """A line in the legend's place while the basins compute (a slow function).
@@ -225,16 +259,17 @@ class BasinsLayer:
         Example:
             >>> import bqplot
             >>> layer = BasinsLayer({"x": bqplot.LinearScale(), "y": bqplot.LinearScale()})
-            >>> layer.say("computing the basins: 40%"); layer.legend.value
+            >>> layer.say("computing the basins: 40%"); layer.legend
             '<div class="jgw-basins-progress">computing the basins: 40%</div>'
         """
-        self.legend.value = f'<div class="jgw-basins-progress">{html.escape(text)}</div>'
+        self._set_legend(f'<div class="jgw-basins-progress">{html.escape(text)}</div>')
 
     def hide(self, player: Player) -> None:
         """Take the basin map off the map; the legend empties."""
         player.clear_raster()
-        self.mark.visible = False
-        self.legend.value = ""
+        if self._mark is not None:
+            self._mark.visible = False
+        self._set_legend("")
 
     @staticmethod
     def legend_html(minima_xy: Any, palette: np.ndarray) -> str:

@@ -22,7 +22,7 @@ import numpy as np
 from ...engine import Objective
 from ...engine.companion import frame_curves
 from ..companion import Companion
-from ..looks import layout
+from ..looks import figure_frame, layout
 from ..palette import DATA_COLOR
 from ..player import slot
 from .marks import (
@@ -79,7 +79,8 @@ class CompanionPanel:
         self.figure = bqplot.Figure(
             marks=[self.background, self.curves], axes=list(axes),
             fig_margin=dict(MARGIN),
-            layout=layout(width="100%", height="440px", min_width="260px"),
+            layout=layout(width="100%", height="440px", min_width="260px", flex="1 1 300px"),
+            **figure_frame(),
         )  # fmt: skip
         self.figure.add_class("jgw-data")
 

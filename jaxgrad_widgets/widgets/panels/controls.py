@@ -108,8 +108,9 @@ class ControlsPanel:
     # ------------------------------------------------------------------ layout
     def _axis_controls(self) -> ipywidgets.VBox:
         """Lock an axis (the robot) and, beyond two parameters, choose the map's axes."""
+        self._lock_value: ipywidgets.FloatSlider | None = None
         if len(self.names) < 2:
-            self.dim_x = self.dim_y = self.lock_axis = self.lock_value = self.view = None
+            self.dim_x = self.dim_y = self.lock_axis = self.view = None
             return ipywidgets.VBox([], layout=layout())
         options = [(n, i) for i, n in enumerate(self.names)]
         wide = style(ipywidgets.Dropdown, **WIDE)
@@ -121,11 +122,6 @@ class ControlsPanel:
             self.dim_y = ipywidgets.Dropdown(options=options, value=1, description="map y",
                                              style=wide, layout=layout())  # fmt: skip
         self.lock_axis = ipywidgets.Dropdown(description="lock", style=wide, layout=layout())
-        # A layout of its own: shown only while an axis is locked (show_axes).
-        self.lock_value = ipywidgets.FloatSlider(
-            description="at", step=0.01, continuous_update=True,
-            style=style(ipywidgets.FloatSlider, **WIDE), layout=ipywidgets.Layout(),
-        )  # fmt: skip
         # The view goes beside the title (see the dashboard's layout), not among these.
         self.view = ipywidgets.ToggleButtons(
             options=[("map", "map"), ("3-D surface", "surface"), ("both", "both")],
@@ -133,10 +129,23 @@ class ControlsPanel:
             style=style(ipywidgets.ToggleButtons, button_width="auto"), layout=layout(),
         )  # fmt: skip
         self.view.add_class("jgw-view")
-        children = [self.lock_axis, self.lock_value]
+        # The lock's slider joins these while an axis is locked (show_axes).
+        children = [self.lock_axis]
         if self.dim_x is not None:
             children = [self.dim_x, self.dim_y, *children]
         return ipywidgets.VBox(children, layout=layout(flex="1 1 300px"))
+
+    @property
+    def lock_value(self) -> ipywidgets.FloatSlider | None:
+        """Where the locked axis is held (None without a map). Made the first time it
+        is asked for: a dashboard nobody locks never sends it."""
+        if self._lock_value is None and self.lock_axis is not None:
+            self._lock_value = ipywidgets.FloatSlider(
+                description="at", step=0.01, continuous_update=True,
+                style=style(ipywidgets.FloatSlider, **WIDE), layout=layout(),
+            )  # fmt: skip
+            self._lock_value.observe(self._lock_moved, names="value")
+        return self._lock_value
 
     def _layout(self) -> ipywidgets.HBox:
         """The controls laid out: optimizer (and sampling), axes, buttons; wrapping."""
@@ -188,7 +197,6 @@ class ControlsPanel:
         self.clear_button.on_click(lambda _: self._ask(self.on_clear))
         if self.view is not None:
             self.lock_axis.observe(self._lock_moved, names="value")
-            self.lock_value.observe(self._lock_moved, names="value")
             if self.dim_x is not None:
                 self.dim_x.observe(self._dims_moved, names="value")
                 self.dim_y.observe(self._dims_moved, names="value")
@@ -243,7 +251,9 @@ class ControlsPanel:
     def _lock_moved(self, _change: dict[str, Any]) -> None:
         axis = self.lock_axis.value
         axis = None if axis is None or axis < 0 else int(axis)
-        self._ask(self.on_lock, axis, self.lock_value.value)
+        # A new axis locks where the start is (the slider's value counts once it is shown).
+        value = self._lock_value.value if self._lock_value is not None else None
+        self._ask(self.on_lock, axis, value)
 
     def _dims_moved(self, _change: dict[str, Any]) -> None:
         self._ask(self.on_dims, (self.dim_x.value, self.dim_y.value))
@@ -298,15 +308,23 @@ class ControlsPanel:
             if self.lock_axis.value != axis:
                 self.lock_axis.value = axis
             # The lock's value only means something while an axis is locked.
-            self.lock_value.layout.display = "none" if locked is None else None
             if locked is not None:
                 index, value = locked
                 low, high = bounds[0 if index == dx else 1]
-                with self.lock_value.hold_trait_notifications():
-                    self.lock_value.min, self.lock_value.max = min(low, value), max(high, value)
-                    self.lock_value.value = value
+                slider = self.lock_value
+                with slider.hold_trait_notifications():
+                    slider.min, slider.max = min(low, value), max(high, value)
+                    slider.value = value
+            self._show_lock_value(locked is not None)
             if self.view.value != view:
                 self.view.value = view
+
+    def _show_lock_value(self, shown: bool) -> None:
+        """The lock's slider under the lock's axis, or out of the controls."""
+        others = [c for c in self.axes.children if c is not self._lock_value]
+        children = [*others, self.lock_value] if shown else others
+        if list(self.axes.children) != children:
+            self.axes.children = children
 
     def show_start_count(self, count: int) -> None:
         """The start buttons only where they can act: not on the only start."""

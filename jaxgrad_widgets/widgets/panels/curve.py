@@ -22,7 +22,7 @@ import ipywidgets
 import numpy as np
 
 from ...engine import Objective, curve_values
-from ..looks import layout
+from ..looks import figure_frame, layout
 from ..palette import CURVE_COLOR
 from .marks import (
     MARGIN,
@@ -94,7 +94,7 @@ class CurvePanel:
         look = dict(width="100%", height=f"{height}px", min_width="300px")
         self.figure = bqplot.Figure(
             marks=marks, axes=[self.x_axis, self.y_axis], fig_margin=dict(MARGIN),
-            layout=layout(**look) if shared_layout else ipywidgets.Layout(**look),
+            layout=layout(**look) if shared_layout else ipywidgets.Layout(**look), **figure_frame(),
         )  # fmt: skip
         self.figure.add_class(f"jgw-{name}")
 

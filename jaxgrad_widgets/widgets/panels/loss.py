@@ -17,6 +17,7 @@ import bqplot
 import ipywidgets
 import numpy as np
 
+from ..looks import figure_frame
 from ..palette import FRAME_MARKER_COLOR, start_color
 from ..player import Arange, slot
 from .loss_axis import LossAxis, loss_axis
@@ -74,7 +75,10 @@ class LossPanel:
         self.figure = bqplot.Figure(
             marks=[self.lines, self.marker, self.notes], axes=[self.x_axis, self.y_axis],
             fig_margin=dict(MARGIN),
-            layout=ipywidgets.Layout(width="100%", height=f"{height}px", min_width="260px"),
+            # Its own flex: it sits straight in a dashboard's row of plots.
+            layout=ipywidgets.Layout(width="100%", height=f"{height}px", min_width="260px",
+                                     flex="1 1 300px"),
+            **figure_frame(),
         )  # fmt: skip
         self.figure.add_class("jgw-loss")
         self.log = False

@@ -14,7 +14,7 @@ Example:
     >>> grid = m.draw_landscape(Objective(goldfield), (0, 1), [0.1, 0.1],
     ...                         minima=[[1.0, 1.0], [-1.0, -1.0]])
     >>> grid.values.shape, len(m.minima.x), len(m.saddles.x), len(m.figure.marks)
-    ((120, 120), 2, 1, 13)
+    ((120, 120), 2, 1, 10)
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from ...engine import (
     grid_values,
 )
 from ...engine.curvature import critical_points
-from ..looks import layout, style, tooltip
+from ..looks import figure_frame, tooltip
 from ..palette import (
     CONTOUR_COLOR,
     CONTOUR_OPACITY,
@@ -51,6 +51,7 @@ from ..palette import (
 )
 from .basins import BasinsLayer
 from .curvature_axes import CurvatureAxes, typical_curvature
+from .map_notes import MapNotes
 from .marks import (
     MARGIN,
     DraggableStarts,
@@ -180,25 +181,23 @@ class MapPanel:
             x=float_array([x_low]), y=float_array([y_low]), scales=scales,
             colors=[CONTOUR_COLOR], opacities=[CONTOUR_OPACITY], stroke_width=1.0,
         )  # fmt: skip
+        self._scales = scales
         # Critical points by kind, one mark each (a mark has one marker shape); hovering
-        # one names it with its Hessian's eigenvalues.
-        self.minima, self.saddles, self.maxima = (
-            bqplot.Scatter(
-                x=float_array([]), y=float_array([]), scales=scales, marker=marker,
-                colors=[MINIMUM_COLOR], stroke=MINIMUM_STROKE, stroke_width=1.0,
-                default_size=90, names=[], display_names=False,
-                tooltip=tooltip(fields=["name"], show_labels=False),
-            )
-            for marker in (CRITICAL_MARKERS["minimum"], CRITICAL_MARKERS["saddle"],
-                           CRITICAL_MARKERS["maximum"])
-        )  # fmt: skip
-        self.lock_line = bqplot.Lines(
-            x=float_array([x_low, x_high]), y=float_array([y_low, y_low]), scales=scales,
-            colors=[LOCK_COLOR], line_style="dashed", stroke_width=2.0, visible=False,
-        )  # fmt: skip
+        # one names it with its Hessian's eigenvalues. Saddles' and maxima's marks are
+        # made when a map first has some.
+        self._critical_marks = {"minimum": self._critical_mark("minimum")}
+        self.minima = self._critical_marks["minimum"]
+        self._lock_line: bqplot.Lines | None = None
+        #: The notes under the map: what it holds, its markers, its basins.
+        self.notes = MapNotes()
         # The basins of attraction, painted in the browser over the shading, under the
-        # contours and paths (hidden until shown).
-        self.basins = BasinsLayer(scales, self.bounds)
+        # contours and paths (their mark made when first shown).
+        self.basins = BasinsLayer(
+            scales,
+            self.bounds,
+            say=lambda text: self.notes.set("basins", text),
+            place=lambda mark: self._add_mark(mark, below=self.contours),
+        )
         self.marks = StartMarks(scales, x_low)
         self.paths, self.current, self.arrows = self.marks.player_marks()
         # The Hessian's axes at each current point (hidden until the dashboard asks).
@@ -213,25 +212,65 @@ class MapPanel:
                                              grid_lines="none")  # fmt: skip
         # A layout of its own: the dashboard's figure, there for customising.
         self.figure = bqplot.Figure(
-            marks=[self.heatmap, self.basins.mark, self.contours, self.minima, self.saddles,
-                   self.maxima, self.lock_line, self.paths, self.arrows,
+            marks=[self.heatmap, self.contours, self.minima, self.paths, self.arrows,
                    *self.curvature.player_marks(), self.current, self.starts],
             axes=[self.x_axis, self.y_axis], fig_margin=dict(MARGIN), padding_x=0.0,
             padding_y=0.0,
             layout=ipywidgets.Layout(width="100%", height=f"{HEIGHT}px", min_width="300px"),
+            **figure_frame(),
         )  # fmt: skip
         self.figure.add_class("jgw-map")
-        #: "map drawn with c = 0.5 held ...", for functions of more than two parameters.
-        self.held = ipywidgets.HTML(layout=layout(width="100%"), style=style(ipywidgets.HTML))
-        #: Which marker is which kind of critical point (when the map has more than minima).
-        self.kinds = ipywidgets.HTML(layout=layout(width="100%"), style=style(ipywidgets.HTML))
-        self.kinds.add_class("jgw-critical-legend")
         self.slope = 1.0
         self.set_bounds(bounds)
 
     def player_marks(self) -> list[bqplot.Mark]:
         """The marks the Player writes: paths, current points, arrows, curvature axes."""
         return [*self.marks.player_marks(), *self.curvature.player_marks()]
+
+    def _add_mark(self, mark: bqplot.Mark, below: bqplot.Mark) -> None:
+        """A layer made when first needed joins the figure under ``below`` (the page
+        receives it only then)."""
+        marks = list(self.figure.marks)
+        marks.insert(marks.index(below), mark)
+        self.figure.marks = marks
+
+    def _critical_mark(self, kind: str) -> bqplot.Scatter:
+        return bqplot.Scatter(
+            x=float_array([]), y=float_array([]), scales=self._scales,
+            marker=CRITICAL_MARKERS[kind], colors=[MINIMUM_COLOR], stroke=MINIMUM_STROKE,
+            stroke_width=1.0, default_size=90, names=[], display_names=False,
+            tooltip=tooltip(fields=["name"], show_labels=False),
+        )  # fmt: skip
+
+    def _marks_of(self, kind: str) -> bqplot.Scatter:
+        """The mark of one kind of critical point (made, and placed, on first use)."""
+        if kind not in self._critical_marks:
+            self._critical_marks[kind] = self._critical_mark(kind)
+            self._add_mark(self._critical_marks[kind], below=self.paths)
+        return self._critical_marks[kind]
+
+    @property
+    def saddles(self) -> bqplot.Scatter:
+        """The saddle points' mark."""
+        return self._marks_of("saddle")
+
+    @property
+    def maxima(self) -> bqplot.Scatter:
+        """The maxima's mark."""
+        return self._marks_of("maximum")
+
+    @property
+    def lock_line(self) -> bqplot.Lines:
+        """The dashed line a locked axis holds the robot on (made on first use)."""
+        if self._lock_line is None:
+            (x_low, x_high), (y_low, _) = self.bounds
+            self._lock_line = bqplot.Lines(
+                x=float_array([x_low, x_high]), y=float_array([y_low, y_low]),
+                scales=self._scales, colors=[LOCK_COLOR], line_style="dashed",
+                stroke_width=2.0, visible=False,
+            )  # fmt: skip
+            self._add_mark(self._lock_line, below=self.paths)
+        return self._lock_line
 
     # ------------------------------------------------------------------ the view
     def set_axes(self, labels: Sequence[str], bounds: Bounds) -> None:
@@ -326,12 +365,14 @@ class MapPanel:
         # Saddles and maxima: found where the gradient vanishes (not for a slow gradient).
         self.critical = _critical_by_kind(objective, grid, self.minimum_points,
                                           search or minima is not None)  # fmt: skip
-        for kind, mark in (("minimum", self.minima), ("saddle", self.saddles),
-                           ("maximum", self.maxima)):  # fmt: skip
+        for kind in CRITICAL_MARKERS:
             found = self.critical[kind]
             xy = (self.minimum_points if kind == "minimum"
                   else np.asarray([c.point[list(dims)] for c in found], np.float32))  # fmt: skip
             xy = xy.reshape(-1, 2)
+            if not len(xy) and kind not in self._critical_marks:
+                continue
+            mark = self._marks_of(kind)
             with mark.hold_sync():
                 mark.x = float_array(xy[:, 0])
                 mark.y = float_array(xy[:, 1])
@@ -342,12 +383,9 @@ class MapPanel:
                                   for p, c in zip(xy, found, strict=False)]  # fmt: skip
         self._show_legend()
         held = [i for i in range(objective.dim) if i not in dims]
-        if held:
-            values = ", ".join(f"{objective.names[i]} = {base[i]:.4g}" for i in held)
-            self.held.value = (
-                f'<div class="jgw-held">map drawn with {html.escape(values)} held at the first '
-                "start's values; descent moves every parameter</div>"
-            )
+        values = ", ".join(f"{objective.names[i]} = {base[i]:.4g}" for i in held)
+        self.notes.set("held", f"map drawn with {html.escape(values)} held at the first start's "
+                       "values; descent moves every parameter" if held else "")  # fmt: skip
         return grid
 
     def show_curvature(self, shown: bool) -> None:
@@ -364,10 +402,12 @@ class MapPanel:
         parts = [_kinds_legend(kinds)] if kinds else []
         if self._curvature_shown:
             parts.append(_CURVATURE_LEGEND)
-        self.kinds.value = "".join(parts)
+        self.notes.set("kinds", "".join(parts))
 
     def set_lock(self, side: int | None, value: float) -> None:
         """Draw the line the robot is held on (side 0: x fixed, 1: y fixed), or hide it."""
+        if side is None and self._lock_line is None:
+            return  # never locked: no line to hide
         (x_low, x_high), (y_low, y_high) = self.bounds
         with self.lock_line.hold_sync():
             if side == 0:

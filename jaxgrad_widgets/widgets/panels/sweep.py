@@ -29,7 +29,7 @@ import bqplot
 import numpy as np
 
 from ...engine.sweep import Sweep
-from ..looks import layout
+from ..looks import figure_frame, layout
 from ..palette import (
     FRAME_MARKER_COLOR,
     SWEEP_DIVERGED_COLOR,
@@ -122,7 +122,9 @@ class SweepPanel:
                    self.clicks],
             axes=[self.x_axis, self.y_axis], fig_margin=dict(MARGIN),
             title="final loss by learning rate",
-            layout=layout(width="100%", height=f"{height}px", min_width="300px"),
+            layout=layout(width="100%", height=f"{height}px", min_width="300px",
+                          flex="1 1 340px"),
+            **figure_frame(),
         )  # fmt: skip
         self.figure.add_class("jgw-sweep")
         self.on_rate: Callable[[float], None] = lambda _rate: None

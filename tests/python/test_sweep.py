@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import optax
 import pytest
+from compiles import compiled_during
 
 from jaxgrad_widgets import GradDescentWidget
 from jaxgrad_widgets.engine import Objective, OptimizerError, descent_for, trajectories
@@ -47,6 +48,35 @@ def test_quadratic_best_rate_is_the_fastest_of_the_tied(quadratic_sweep):
         m = int(np.flatnonzero(s.rates == s.best_rate[j])[0])
         converged = s.converged_at[j][s.converged_at[j] >= 0]
         assert s.converged_at[j, m] == converged.min()
+
+
+def test_tied_rates_are_settled_on_the_runs_own_program(monkeypatch):
+    """The exact first converged step of tied rates comes from single runs, on the
+    program a run of the same starts compiled: the sweep compiles its family alone."""
+    starts, steps = [[1.0, 1.0], [-0.5, 0.3]], 1000
+    rates = SLIDER.values()[350:560]  # 0.003 ... 0.4, the fastest rates tied at a check
+    descent = descent_for(QUADRATIC, "sgd")
+    descent.run(starts, steps, {"learning_rate": 0.01})  # as a dashboard's own run
+    QUADRATIC.value([1.0, 1.0])
+    looked_up = []
+    exact = SweepJob._exact
+    monkeypatch.setattr(SweepJob, "_exact", lambda job, i: looked_up.append(i) or exact(job, i))
+    sweep = None
+
+    def run() -> None:
+        nonlocal sweep
+        sweep = learning_rate_sweep(QUADRATIC, "sgd", starts, steps, rates=rates)
+
+    compiled = compiled_during(run)
+    assert looked_up and looked_up[0].size > 1  # ties were settled
+    assert len(compiled) == 1, compiled  # the finals-only family, nothing for the ties
+    single = [descent.run(starts, steps, {"learning_rate": float(r)}) for r in sweep.best_rate]
+    for j, run_ in enumerate(single):
+        m = int(np.flatnonzero(sweep.rates == sweep.best_rate[j])[0])
+        tied = looked_up[0][sweep.final_loss[j, looked_up[0]] <= sweep.final_loss[j, m] + 1e-6]
+        exact_steps = [int(descent.run(starts, steps, {"learning_rate": float(sweep.rates[t])})
+                           .converged_at[j]) for t in tied]  # fmt: skip
+        assert int(run_.converged_at[j]) == min(s for s in exact_steps if s >= 0)
 
 
 def test_sweep_members_equal_single_runs():

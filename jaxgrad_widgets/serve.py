@@ -17,7 +17,9 @@ notebook with the options that held up with a class arriving at once:
 - kernels whose page went away are **shut down after 15 idle minutes** (Voilà's page
   cannot shut its kernel down on a reload: every reload would otherwise leave one);
 - **JAX's persistent compilation cache** is shared by every kernel of the server
-  (compiled once, loaded by the others; small compilations included);
+  (compiled once, loaded by the others; small compilations included), and filled
+  before the pool starts by **one run of the notebook** (a pool's kernels start at
+  once: on an empty cache each would compile every program itself);
 - the runs a dashboard hands the browser ahead of the learning-rate slider are held to
   **150 KB** (3 MB in a notebook): a page reaches each student whole, through the one
   server, and a dashboard's whole state stays under 400 KB;
@@ -42,6 +44,7 @@ import argparse
 import importlib.util
 import os
 import sys
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,6 +66,10 @@ FAMILY_BYTES_VARIABLE = "JAXGRAD_WIDGETS_FAMILY_BYTES"
 CLASS_FAMILY_BYTES = 150_000
 #: JupyterLab extensions Voilà's page cannot load.
 UNLOADABLE_EXTENSIONS = ("@jupyter-notebook/lab-extension",)
+#: Seconds the cache-warming kernel stays idle after the notebook ran: dashboards
+#: compute what they hand the browser ahead of the slider once the kernel is idle, and
+#: those programs belong in the cache too.
+WARM_IDLE_SECONDS = 3.0
 
 
 def default_cache_dir() -> Path:
@@ -141,6 +148,44 @@ class ServePlan:
         return env
 
 
+def warm_cache(notebook: Path, env: Mapping[str, str], idle: float = WARM_IDLE_SECONDS) -> float:
+    """Run ``notebook`` once in a kernel with ``env`` (JAX's shared cache) and stay
+    ``idle`` seconds; returns the seconds it took.
+
+    Raises:
+        RuntimeError: the notebook failed (its error's first line).
+
+    Example:
+        >>> import nbformat, tempfile
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> cell = nbformat.v4.new_code_cell("import jax; jax.jit(lambda x: x + 1)(1.0)")
+        >>> nbformat.write(nbformat.v4.new_notebook(cells=[cell]), folder / "lesson.ipynb")
+        >>> env = {**os.environ, "JAX_COMPILATION_CACHE_DIR": str(folder / "cache"),
+        ...        "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0"}
+        >>> seconds = warm_cache(folder / "lesson.ipynb", env, idle=0.0)
+        >>> any((folder / "cache").iterdir())
+        True
+    """
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    began = time.perf_counter()
+    lesson = nbformat.read(notebook, as_version=4)
+    # Idle, as far as the dashboards can tell: the loop runs their deferred work.
+    lesson.cells.append(nbformat.v4.new_code_cell(f"import asyncio\nawait asyncio.sleep({idle})"))
+    kernel = lesson.metadata.get("kernelspec", {}).get("name", "python3")  # as Voilà picks
+    client = NotebookClient(lesson, timeout=IOPUB_TIMEOUT * 5, kernel_name=kernel,
+                            resources={"metadata": {"path": str(notebook.parent)}})  # fmt: skip
+    try:
+        client.execute(env=dict(env))
+    except CellExecutionError as error:  # the notebook's own error, said in one line
+        raise RuntimeError(f"{notebook.name} failed: {error.ename}: {error.evalue}") from None
+    except Exception as error:  # no kernel, a timeout
+        raise RuntimeError(f"{notebook.name} failed: {type(error).__name__}: {error}") from None
+    return time.perf_counter() - began
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="jaxgrad-widgets",
@@ -168,6 +213,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--cache-dir", type=Path, default=None,
         help=f"JAX's shared compilation cache (default {default_cache_dir()})",
+    )  # fmt: skip
+    serve.add_argument(
+        "--no-warm", action="store_true",
+        help="skip the run that fills JAX's cache before a pool of more than one starts",
     )  # fmt: skip
     serve.add_argument(
         "--dry-run", action="store_true", help="print the command instead of running it"
@@ -202,6 +251,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     env = plan.kernel_environment()
     Path(env["JAX_COMPILATION_CACHE_DIR"]).mkdir(parents=True, exist_ok=True)
+    if plan.students > 1 and not args.no_warm:
+        print(f"jaxgrad-widgets: filling JAX's compilation cache: {plan.notebook.name} runs once")
+        sys.stdout.flush()
+        try:
+            print(f"jaxgrad-widgets: done in {warm_cache(plan.notebook, env):.1f} s")
+        except RuntimeError as error:  # Voilà will show the same error in every page
+            print(f"jaxgrad-widgets: {error}; serving it anyway")
     sys.stdout.flush()
     os.execvpe(command[0], command, env)  # Voilà takes over this process (and Ctrl-C)
 

@@ -6,9 +6,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
 import pytest
 
-from jaxgrad_widgets.serve import ServePlan, main
+from jaxgrad_widgets.serve import ServePlan, main, warm_cache
 
 LESSON = Path(__file__).resolve().parents[2] / "examples" / "dashboard.ipynb"
 
@@ -62,6 +63,28 @@ def test_the_command_line(capsys, tmp_path):
     assert "no notebook at" in capsys.readouterr().out
     assert main(["serve", str(LESSON), "--students", "500"]) == 2
     assert "students must be from 1 to 200, not 500" in capsys.readouterr().out
+
+
+def _lesson(folder: Path, *sources: str) -> Path:
+    cells = [nbformat.v4.new_code_cell(source) for source in sources]
+    path = folder / "lesson.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), path)
+    return path
+
+
+def test_warming_fills_the_cache_for_the_pool(tmp_path):
+    cache = tmp_path / "cache"
+    env = ServePlan(LESSON, cache_dir=cache).kernel_environment()
+    lesson = _lesson(tmp_path, "import jax, jax.numpy as jnp",
+                     "jax.jit(lambda x: jnp.sin(x) * 3)(1.0)")  # fmt: skip
+    assert warm_cache(lesson, env, idle=0.0) > 0
+    assert len(list(cache.iterdir())) >= 1  # a compiled program for the pool to load
+
+
+def test_a_failing_lesson_is_said_in_one_line(tmp_path):
+    lesson = _lesson(tmp_path, "x = 1", "1 / 0")
+    with pytest.raises(RuntimeError, match=r"^lesson.ipynb failed: ZeroDivisionError"):
+        warm_cache(lesson, ServePlan(LESSON, cache_dir=tmp_path).kernel_environment(), idle=0)
 
 
 def test_the_installed_entry_point_answers():

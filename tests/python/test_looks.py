@@ -26,8 +26,9 @@ from jaxgrad_widgets.widgets.formula_box import FormulaBox
 #: looks), the next one (adam: three hyperparameter rows) and a third (sgd). Before the
 #: looks were shared, 181 each; then lazy rows, slice, surface and boxes, the progress
 #: in HTML, one unit scale for every figure, the map's notes in one HTML, and the
-#: basins' picture, lock line and slider, saddles' and maxima's marks made on first use.
-FIRST_DASHBOARD, SECOND_DASHBOARD, THIRD_DASHBOARD = 76, 61, 55
+#: basins' picture, lock line and slider, saddles', maxima's and the loss notes' marks
+#: made on first use.
+FIRST_DASHBOARD, SECOND_DASHBOARD, THIRD_DASHBOARD = 72, 58, 52
 
 
 def _reachable(root: ipywidgets.Widget) -> Iterator[tuple[ipywidgets.Widget, str, object]]:

@@ -64,16 +64,13 @@ class LossPanel:
             x=float_array([0.0, 0.0]), y=float_array([0.0, 1.0]), scales=scales,
             colors=[FRAME_MARKER_COLOR], line_style="dashed", stroke_width=1.5,
         )  # fmt: skip
-        # "diverged" where a diverged start's curve ends, "↑" for a start above the top.
-        self.notes = bqplot.Label(
-            x=float_array([]), y=float_array([]), text=[], colors=[], scales=scales,
-            default_size=12, font_weight="bold", align="start", x_offset=4, y_offset=14,
-        )  # fmt: skip
+        self._scales = scales
+        self._notes: bqplot.Label | None = None
         self.x_axis, self.y_axis = axis_pair(self.x_scale, self.y_scale, "step", "loss")
         self._pixels = plot_pixels(height, width=360)
         # A layout of its own: the dashboard's loss_figure, there for customising.
         self.figure = bqplot.Figure(
-            marks=[self.lines, self.marker, self.notes], axes=[self.x_axis, self.y_axis],
+            marks=[self.lines, self.marker], axes=[self.x_axis, self.y_axis],
             fig_margin=dict(MARGIN),
             # Its own flex: it sits straight in a dashboard's row of plots.
             layout=ipywidgets.Layout(width="100%", height=f"{height}px", min_width="260px",
@@ -162,6 +159,18 @@ class LossPanel:
         if not self.lines.visible:
             self.lines.visible = True
 
+    @property
+    def notes(self) -> bqplot.Label:
+        """The notes on the curves: "diverged" where a diverged start's curve ends, "↑"
+        for a start above the top (made, on top of the curves, at the first note)."""
+        if self._notes is None:
+            self._notes = bqplot.Label(
+                x=float_array([]), y=float_array([]), text=[], colors=[], scales=self._scales,
+                default_size=12, font_weight="bold", align="start", x_offset=4, y_offset=14,
+            )  # fmt: skip
+            self.figure.marks = [*self.figure.marks, self._notes]
+        return self._notes
+
     def _show_notes(self, view: RunView, axis: LossAxis, top: float) -> None:
         """'diverged' where a diverged start's curve ends; '↑' for a start above the top."""
         xs, ys, texts, colors = [], [], [], []
@@ -178,6 +187,8 @@ class LossPanel:
             ys.append(top)
             texts.append("↑")
             colors.append(start_color(j))
+        if not texts and self._notes is None:
+            return  # no note yet: no mark either
         with self.notes.hold_sync():
             self.notes.x = float_array(xs)
             self.notes.y = float_array(ys)

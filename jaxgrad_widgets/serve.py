@@ -153,7 +153,8 @@ def warm_cache(notebook: Path, env: Mapping[str, str], idle: float = WARM_IDLE_S
     ``idle`` seconds; returns the seconds it took.
 
     Raises:
-        RuntimeError: the notebook failed (its error's first line).
+        RuntimeError: the notebook failed, or its kernel did (the error's name and
+            message, in one line).
 
     Example:
         >>> import nbformat, tempfile

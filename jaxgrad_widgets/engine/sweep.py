@@ -299,10 +299,9 @@ class SweepJob:
         """A few more steps of the current rate's run; kept as a one-member family when done."""
         call = self._call
         if self._member is None:
-            hyper = {**self.descent.spec.check_hyperparameters(call["hyper"]),
-                     "learning_rate": float(self.rates[self.done])}  # fmt: skip
-            self._member = ChunkedRun(self.descent, self.starts, call["steps"], hyper,
-                                      tol=call["tol"], mask=call["mask"])  # fmt: skip
+            self._member = ChunkedRun(self.descent, self.starts, call["steps"],
+                                      self._hyper_at(self.rates[self.done]), tol=call["tol"],
+                                      mask=call["mask"])  # fmt: skip
         run, before = self._member, self._member.seconds
         finished = run.advance(max(budget, 0.0))
         self.seconds += run.seconds - before
@@ -349,13 +348,18 @@ class SweepJob:
         steps, bit for bit.
         """
         call = self._call
-        hyper = self.descent.spec.check_hyperparameters(call["hyper"])
         steps = [
-            self.descent.run(self.starts, call["steps"], {**hyper, "learning_rate": float(rate)},
-                             tol=call["tol"], mask=call["mask"]).converged_at
+            self.descent.run(self.starts, call["steps"], self._hyper_at(rate), tol=call["tol"],
+                             mask=call["mask"]).converged_at
             for rate in self.rates[indices]
         ]  # fmt: skip
         return np.stack(steps, axis=1)
+
+    def _hyper_at(self, rate: float) -> dict[str, float]:
+        """The sweep's hyperparameters, checked, with the learning rate ``rate``: one
+        rate's single run, as the family runs that member."""
+        checked = self.descent.spec.check_hyperparameters(self._call["hyper"])
+        return {**checked, "learning_rate": float(rate)}
 
 
 def learning_rate_sweep(

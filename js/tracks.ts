@@ -623,21 +623,9 @@ function simplifyTolerance(track: TrackSpec): number {
 }
 
 function points(track: TrackSpec, frame: number, buffers: BufferMap): XY | null {
-  const found = rowBuffers(track, buffers);
-  if (found === null) return null;
-  const [bx, by] = found;
-  const cols = Math.min(bx.cols, by.cols);
-  if (cols === 0) return EMPTY();
-  const rows = listedRows(track, commonRows(bx, by));
-  const x = new Float64Array(rows.length);
-  const y = new Float64Array(rows.length);
-  for (let j = 0; j < rows.length; j++) {
-    const r = rows[j];
-    const i = rowIndex(frame, rowLength(track, r, cols));
-    x[j] = bx.data[rowStart(bx, r) + i];
-    y[j] = by.data[rowStart(by, r) + i];
-  }
-  return { x, y };
+  const values = valuesAtFrame(track, frame, buffers);
+  if (values === null) return null;
+  return { x: Float64Array.from(values, (v) => v[0]), y: Float64Array.from(values, (v) => v[1]) };
 }
 
 function windowTrack(track: TrackSpec, frame: number, buffers: BufferMap): XY | null {
@@ -659,23 +647,14 @@ const HEAD_COS = Math.cos(HEAD_ANGLE);
 const HEAD_SIN = Math.sin(HEAD_ANGLE);
 
 function arrows(track: TrackSpec, frame: number, buffers: BufferMap): XY | null {
-  const found = rowBuffers(track, buffers);
-  if (found === null) return null;
-  const [b0x, b0y, b1x, b1y] = found;
-  const cols = Math.min(b0x.cols, b0y.cols, b1x.cols, b1y.cols);
-  if (cols === 0) return EMPTY();
-  const rows = listedRows(track, commonRows(b0x, b0y, b1x, b1y));
+  const values = valuesAtFrame(track, frame, buffers);
+  if (values === null) return null;
   const head = typeof track.head === "number" && Number.isFinite(track.head) && track.head >= 0 ? track.head : 0.25;
   // Per arrow: separator, shaft (2), NaN, head (3).
-  const x = new Float64Array(rows.length * 7);
-  const y = new Float64Array(rows.length * 7);
+  const x = new Float64Array(values.length * 7);
+  const y = new Float64Array(values.length * 7);
   let n = 0;
-  for (const r of rows) {
-    const i = rowIndex(frame, rowLength(track, r, cols));
-    const x0 = b0x.data[rowStart(b0x, r) + i];
-    const y0 = b0y.data[rowStart(b0y, r) + i];
-    const x1 = b1x.data[rowStart(b1x, r) + i];
-    const y1 = b1y.data[rowStart(b1y, r) + i];
+  for (const [x0, y0, x1, y1] of values) {
     if (!(Number.isFinite(x0) && Number.isFinite(y0) && Number.isFinite(x1) && Number.isFinite(y1))) continue;
     const dx = x1 - x0;
     const dy = y1 - y0;
@@ -722,24 +701,15 @@ function arrows(track: TrackSpec, frame: number, buffers: BufferMap): XY | null 
  * current points, curving up and curving down.
  */
 function axes(track: TrackSpec, frame: number, buffers: BufferMap): XY | null {
-  const found = rowBuffers(track, buffers);
-  if (found === null) return null;
-  const [bx, by, ba, b1, b2] = found;
-  const cols = Math.min(...found.map((b) => b.cols));
-  if (cols === 0) return EMPTY();
-  const rows = listedRows(track, commonRows(...found));
+  const values = valuesAtFrame(track, frame, buffers);
+  if (values === null) return null;
   const negative = track.sign === -1;
   // Per row: two segments of 2 points, each after a separator.
-  const x = new Float64Array(rows.length * 6);
-  const y = new Float64Array(rows.length * 6);
+  const x = new Float64Array(values.length * 6);
+  const y = new Float64Array(values.length * 6);
   let n = 0;
-  for (const r of rows) {
-    const i = rowIndex(frame, rowLength(track, r, cols));
-    const cx = bx.data[rowStart(bx, r) + i];
-    const cy = by.data[rowStart(by, r) + i];
-    const theta = ba.data[rowStart(ba, r) + i];
+  for (const [cx, cy, theta, ...halves] of values) {
     if (!(Number.isFinite(cx) && Number.isFinite(cy) && Number.isFinite(theta))) continue;
-    const halves = [b1.data[rowStart(b1, r) + i], b2.data[rowStart(b2, r) + i]];
     for (let k = 0; k < 2; k++) {
       const half = halves[k];
       if (!Number.isFinite(half) || half < 0 !== negative) continue;
@@ -759,6 +729,22 @@ function axes(track: TrackSpec, frame: number, buffers: BufferMap): XY | null {
     }
   }
   return { x: x.slice(0, n), y: y.slice(0, n) };
+}
+
+/**
+ * What a kind that draws one thing per row (points, arrows, axes) reads at `frame`:
+ * for each listed row, one value per buffer (in rowBuffers' order) at the row's
+ * frame, which the row's own length bounds; null if a buffer is missing.
+ */
+function valuesAtFrame(track: TrackSpec, frame: number, buffers: BufferMap): number[][] | null {
+  const found = rowBuffers(track, buffers);
+  if (found === null) return null;
+  const cols = Math.min(...found.map((b) => b.cols));
+  if (cols === 0) return [];
+  return listedRows(track, commonRows(...found)).map((r) => {
+    const i = rowIndex(frame, rowLength(track, r, cols));
+    return found.map((b) => b.data[rowStart(b, r) + i]);
+  });
 }
 
 /**
